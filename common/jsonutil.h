@@ -1,0 +1,29 @@
+/* cJSON helpers that turn a missing or mistyped field into an error naming
+ * the file, line and field, as dataset loaders must. */
+#ifndef EB_JSONUTIL_H
+#define EB_JSONUTIL_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+#include "error.h"
+
+/* Location used in messages: "<file>:<line>". */
+typedef struct eb_jloc {
+    const char *file;
+    long line;
+} eb_jloc;
+
+/* Required string field; returns a borrowed pointer or NULL with err set. */
+const char *eb_json_str(const cJSON *obj, const char *field, eb_jloc loc, eb_err *err);
+/* Optional string field: NULL when absent or null (never an error). */
+const char *eb_json_str_opt(const cJSON *obj, const char *field);
+/* Required number (integers accepted as numbers; numeric strings too). */
+bool eb_json_num(const cJSON *obj, const char *field, double *out, eb_jloc loc, eb_err *err);
+
+/* Iterates over the lines of a JSONL buffer, parsing each non-empty line.
+ * The callback returns 0 to continue, -1 to stop with an error. */
+typedef int (*eb_jsonl_cb)(const cJSON *obj, eb_jloc loc, void *ctx, eb_err *err);
+int eb_jsonl_each(const char *file, char *text, eb_jsonl_cb cb, void *ctx, eb_err *err);
+
+#endif

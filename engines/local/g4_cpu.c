@@ -1,0 +1,378 @@
+/* The CPU reference backend: every operation in f32, weights converted from
+ * BF16 on the fly, matrix products and attention spread over a thread pool.
+ * Buffers are plain host memory. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "g4_backend.h"
+#include "threadpool.h"
+
+typedef struct cpu {
+    eb_pool *pool;
+    int n_threads;
+    float **scratch;      /* per worker */
+    size_t *scratch_len;
+} cpu;
+
+static cpu *C(eb_g4_backend *b) { return b->impl; }
+
+static float *scratch(cpu *c, int worker, size_t n) {
+    if (c->scratch_len[worker] < n) {
+        free(c->scratch[worker]);
+        c->scratch[worker] = eb_malloc(n * sizeof(float));
+        c->scratch_len[worker] = n;
+    }
+    return c->scratch[worker];
+}
+
+/* ---- memory ----------------------------------------------------------- */
+
+static float *cpu_alloc(eb_g4_backend *b, size_t n) {
+    (void)b;
+    return eb_calloc(n ? n : 1, sizeof(float));
+}
+static void cpu_release(eb_g4_backend *b, float *p) {
+    (void)b;
+    free(p);
+}
+static void cpu_copy(eb_g4_backend *b, float *dst, const float *src, size_t n) {
+    (void)b;
+    if (n) memmove(dst, src, n * sizeof(float));
+}
+static void cpu_zero(eb_g4_backend *b, float *dst, size_t n) {
+    (void)b;
+    if (n) memset(dst, 0, n * sizeof(float));
+}
+
+/* ---- matrix products ---------------------------------------------------- */
+
+typedef float v8 __attribute__((vector_size(32)));
+
+static inline v8 load8(const float *p) {
+    v8 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline float hsum8(v8 v) {
+    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+static inline float dot(const float *a, const float *b, int n) {
+    v8 acc0 = {0}, acc1 = {0};
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 += load8(a + i) * load8(b + i);
+        acc1 += load8(a + i + 8) * load8(b + i + 8);
+    }
+    for (; i + 8 <= n; i += 8) acc0 += load8(a + i) * load8(b + i);
+    float s = hsum8(acc0 + acc1);
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static void row_to_f32(const eb_g4_tensor *w, int64_t row, int in, float *dst) {
+    if (w->dtype == EB_DT_BF16) {
+        const uint16_t *src = (const uint16_t *)w->data + row * (int64_t)in;
+        for (int i = 0; i < in; i++) {
+            uint32_t u = (uint32_t)src[i] << 16;
+            memcpy(&dst[i], &u, 4);
+        }
+    } else {
+        memcpy(dst, (const float *)w->data + row * (int64_t)in, (size_t)in * sizeof(float));
+    }
+}
+
+#define MM_ROWS_PER_TASK 16
+
+typedef struct mm_job {
+    cpu *c;
+    const eb_g4_tensor *w;
+    int64_t row0;
+    int out, in, n;
+    const float *x;
+    float *y;
+} mm_job;
+
+static void mm_task(void *ctx, int task, int worker) {
+    mm_job *j = ctx;
+    int r0 = task * MM_ROWS_PER_TASK;
+    int r1 = r0 + MM_ROWS_PER_TASK < j->out ? r0 + MM_ROWS_PER_TASK : j->out;
+    int in = j->in;
+    float *buf = j->w->dtype == EB_DT_F32 ? NULL : scratch(j->c, worker, (size_t)MM_ROWS_PER_TASK * (size_t)in);
+    const float *rows[MM_ROWS_PER_TASK];
+    for (int r = r0; r < r1; r++) {
+        if (buf) {
+            row_to_f32(j->w, j->row0 + r, in, buf + (size_t)(r - r0) * in);
+            rows[r - r0] = buf + (size_t)(r - r0) * in;
+        } else {
+            rows[r - r0] = (const float *)j->w->data + (j->row0 + r) * (int64_t)in;
+        }
+    }
+    for (int t = 0; t < j->n; t++) {
+        const float *x = j->x + (size_t)t * in;
+        float *y = j->y + (size_t)t * j->out;
+        for (int r = r0; r < r1; r++) y[r] = dot(rows[r - r0], x, in);
+    }
+}
+
+static void cpu_matmul(eb_g4_backend *b, const eb_g4_tensor *w, int64_t row0, int out, int in, const float *x, int n,
+                       float *y) {
+    mm_job j = {C(b), w, row0, out, in, n, x, y};
+    eb_pool_run(C(b)->pool, (out + MM_ROWS_PER_TASK - 1) / MM_ROWS_PER_TASK, mm_task, &j);
+}
+
+/* ---- elementwise and per-row operations --------------------------------- */
+
+static void cpu_embed(eb_g4_backend *b, const eb_g4_tensor *t, const int32_t *ids, int n, float scale, float *y) {
+    (void)b;
+    int dim = (int)t->shape[1];
+    for (int r = 0; r < n; r++) {
+        float *dst = y + (size_t)r * dim;
+        row_to_f32(t, ids[r], dim, dst);
+        for (int i = 0; i < dim; i++) dst[i] *= scale;
+    }
+}
+
+static void cpu_rmsnorm(eb_g4_backend *b, const float *x, float *y, int rows, int dim, const eb_g4_tensor *w, float eps) {
+    (void)b;
+    float *wf = NULL;
+    if (w) {
+        wf = eb_malloc((size_t)dim * sizeof(float));
+        row_to_f32(w, 0, dim, wf);
+    }
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (size_t)r * dim;
+        float *yr = y + (size_t)r * dim;
+        float ss = dot(xr, xr, dim);
+        float inv = powf(ss / (float)dim + eps, -0.5f);
+        if (wf)
+            for (int i = 0; i < dim; i++) yr[i] = (xr[i] * inv) * wf[i];
+        else
+            for (int i = 0; i < dim; i++) yr[i] = xr[i] * inv;
+    }
+    free(wf);
+}
+
+static void cpu_scale_cols(eb_g4_backend *b, float *x, int rows, int dim, const eb_g4_tensor *w, float s) {
+    (void)b;
+    float *wf = eb_malloc((size_t)dim * sizeof(float));
+    row_to_f32(w, 0, dim, wf);
+    for (int r = 0; r < rows; r++)
+        for (int i = 0; i < dim; i++) x[(size_t)r * dim + i] = (x[(size_t)r * dim + i] * wf[i]) * s;
+    free(wf);
+}
+
+static void cpu_rope(eb_g4_backend *b, float *x, int n, int heads, int hd, const int32_t *pos, const float *inv_freq) {
+    (void)b;
+    int half = hd / 2;
+    float *cs = eb_malloc((size_t)hd * sizeof(float));
+    for (int r = 0; r < n; r++) {
+        float p = (float)pos[r];
+        for (int k = 0; k < half; k++) {
+            float a = p * inv_freq[k];
+            cs[k] = cosf(a);
+            cs[half + k] = sinf(a);
+        }
+        for (int h = 0; h < heads; h++) {
+            float *v = x + ((size_t)r * heads + h) * hd;
+            for (int k = 0; k < half; k++) {
+                float x1 = v[k], x2 = v[k + half], c = cs[k], s = cs[half + k];
+                v[k] = x1 * c + (-x2) * s;
+                v[k + half] = x2 * c + x1 * s;
+            }
+        }
+    }
+    free(cs);
+}
+
+static void cpu_kv_store(eb_g4_backend *b, float *cache, int cap, int row_floats, const float *src, int n, int pos0) {
+    (void)b;
+    for (int r = 0; r < n; r++)
+        memcpy(cache + (size_t)((pos0 + r) % cap) * row_floats, src + (size_t)r * row_floats, (size_t)row_floats * sizeof(float));
+}
+
+typedef struct attn_job {
+    cpu *c;
+    const eb_g4_attn *a;
+} attn_job;
+
+static void attn_task(void *ctx, int task, int worker) {
+    attn_job *j = ctx;
+    const eb_g4_attn *a = j->a;
+    int r = task / a->n_heads, h = task % a->n_heads;
+    int hd = a->head_dim, group = a->n_heads / a->n_kv, kvh = h / group;
+    int p = a->pos0 + r;
+    int lo = a->window > 0 && p - a->window + 1 > 0 ? p - a->window + 1 : 0;
+    int nk = p - lo + 1;
+    float *s = scratch(j->c, worker, (size_t)nk + (size_t)hd);
+    float *acc = s + nk;
+    const float *q = a->q + ((size_t)r * a->n_heads + h) * hd;
+    size_t row = (size_t)a->n_kv * hd;
+    float mx = -INFINITY;
+    for (int i = 0; i < nk; i++) {
+        const float *k = a->k + (size_t)((lo + i) % a->cap) * row + (size_t)kvh * hd;
+        s[i] = dot(q, k, hd);
+        if (s[i] > mx) mx = s[i];
+    }
+    float sum = 0;
+    for (int i = 0; i < nk; i++) {
+        s[i] = expf(s[i] - mx);
+        sum += s[i];
+    }
+    float inv = 1.0f / sum;
+    memset(acc, 0, (size_t)hd * sizeof(float));
+    for (int i = 0; i < nk; i++) {
+        const float *v = a->v + (size_t)((lo + i) % a->cap) * row + (size_t)kvh * hd;
+        float pi = s[i] * inv;
+        for (int d = 0; d < hd; d++) acc[d] += pi * v[d];
+    }
+    memcpy(a->out + ((size_t)r * a->n_heads + h) * hd, acc, (size_t)hd * sizeof(float));
+}
+
+static void cpu_attention(eb_g4_backend *b, const eb_g4_attn *a) {
+    attn_job j = {C(b), a};
+    eb_pool_run(C(b)->pool, a->n * a->n_heads, attn_task, &j);
+}
+
+static inline float gelu_tanh(float x) {
+    const float beta = (float)(M_SQRT2 * M_2_SQRTPI * 0.5), kappa = 0.044715f;
+    float inner = beta * (x + kappa * (x * x * x));
+    return 0.5f * x * (1.0f + tanhf(inner));
+}
+
+static void cpu_gelu_mul(eb_g4_backend *b, float *out, int out_stride, const float *x, int x_stride, const float *up,
+                         int up_stride, int rows, int dim) {
+    (void)b;
+    for (int r = 0; r < rows; r++)
+        for (int i = 0; i < dim; i++) {
+            float g = gelu_tanh(x[(size_t)r * x_stride + i]);
+            out[(size_t)r * out_stride + i] = up ? g * up[(size_t)r * up_stride + i] : g;
+        }
+}
+
+static void cpu_mul(eb_g4_backend *b, float *x, int x_stride, const float *y, int y_stride, int rows, int dim) {
+    (void)b;
+    for (int r = 0; r < rows; r++)
+        for (int i = 0; i < dim; i++) x[(size_t)r * x_stride + i] *= y[(size_t)r * y_stride + i];
+}
+
+static void cpu_add(eb_g4_backend *b, float *x, const float *y, size_t n) {
+    (void)b;
+    for (size_t i = 0; i < n; i++) x[i] += y[i];
+}
+static void cpu_add_scale(eb_g4_backend *b, float *x, const float *y, float s, size_t n) {
+    (void)b;
+    for (size_t i = 0; i < n; i++) x[i] = (x[i] + y[i]) * s;
+}
+static void cpu_scale(eb_g4_backend *b, float *x, float s, size_t n) {
+    (void)b;
+    for (size_t i = 0; i < n; i++) x[i] *= s;
+}
+static void cpu_softcap(eb_g4_backend *b, float *x, float cap, size_t n) {
+    (void)b;
+    for (size_t i = 0; i < n; i++) x[i] = tanhf(x[i] / cap) * cap;
+}
+
+static void cpu_route(eb_g4_backend *b, const float *logits, int n, int E, int k, const eb_g4_tensor *pes, int32_t *idx,
+                      float *weight) {
+    (void)b;
+    float *p = eb_malloc((size_t)E * sizeof(float));
+    for (int r = 0; r < n; r++) {
+        const float *l = logits + (size_t)r * E;
+        float mx = -INFINITY, sum = 0;
+        for (int e = 0; e < E; e++) mx = l[e] > mx ? l[e] : mx;
+        for (int e = 0; e < E; e++) sum += p[e] = expf(l[e] - mx);
+        for (int e = 0; e < E; e++) p[e] /= sum;
+        /* k largest, larger first; equal values keep the lower index first */
+        int32_t *ix = idx + (size_t)r * k;
+        float *w = weight + (size_t)r * k, top = 0;
+        for (int j = 0; j < k; j++) {
+            int best = -1;
+            for (int e = 0; e < E; e++) {
+                bool taken = false;
+                for (int q = 0; q < j; q++) taken |= ix[q] == e;
+                if (!taken && (best < 0 || p[e] > p[best])) best = e;
+            }
+            ix[j] = best;
+            w[j] = p[best];
+            top += p[best];
+        }
+        for (int j = 0; j < k; j++) w[j] = (w[j] / top) * eb_g4_tensor_get(pes, ix[j]);
+    }
+    free(p);
+}
+
+static void cpu_gather_rows(eb_g4_backend *b, float *dst, const float *src, const int32_t *rows, int n, int dim) {
+    (void)b;
+    for (int i = 0; i < n; i++) memcpy(dst + (size_t)i * dim, src + (size_t)rows[i] * dim, (size_t)dim * sizeof(float));
+}
+
+static void cpu_scatter_add_rows(eb_g4_backend *b, float *dst, const float *src, const int32_t *rows, const float *w,
+                                 int n, int dim) {
+    (void)b;
+    for (int i = 0; i < n; i++) {
+        float *d = dst + (size_t)rows[i] * dim;
+        const float *s = src + (size_t)i * dim;
+        for (int c = 0; c < dim; c++) d[c] += s[c] * w[i];
+    }
+}
+
+static void cpu_upload(eb_g4_backend *b, float *dst, const float *src, size_t n) { cpu_copy(b, dst, src, n); }
+static void cpu_download(eb_g4_backend *b, float *dst, const float *src, size_t n) { cpu_copy(b, dst, src, n); }
+
+static void cpu_destroy(eb_g4_backend *b) {
+    cpu *c = C(b);
+    eb_pool_destroy(c->pool);
+    for (int i = 0; i < c->n_threads; i++) free(c->scratch[i]);
+    free(c->scratch);
+    free(c->scratch_len);
+    free(c);
+    free(b);
+}
+
+static const eb_g4_backend_ops cpu_ops = {
+    .name = "cpu",
+    .alloc = cpu_alloc,
+    .release = cpu_release,
+    .upload = cpu_upload,
+    .download = cpu_download,
+    .copy = cpu_copy,
+    .zero = cpu_zero,
+    .matmul = cpu_matmul,
+    .embed = cpu_embed,
+    .rmsnorm = cpu_rmsnorm,
+    .scale_cols = cpu_scale_cols,
+    .rope = cpu_rope,
+    .kv_store = cpu_kv_store,
+    .attention = cpu_attention,
+    .gelu_mul = cpu_gelu_mul,
+    .mul = cpu_mul,
+    .add = cpu_add,
+    .add_scale = cpu_add_scale,
+    .scale = cpu_scale,
+    .softcap = cpu_softcap,
+    .route = cpu_route,
+    .gather_rows = cpu_gather_rows,
+    .scatter_add_rows = cpu_scatter_add_rows,
+    .destroy = cpu_destroy,
+};
+
+eb_g4_backend *eb_g4_cpu_backend_create(int n_threads) {
+    if (n_threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        n_threads = n > 0 ? (int)n : 1;
+    }
+    if (n_threads > 256) n_threads = 256;
+    cpu *c = eb_calloc(1, sizeof *c);
+    c->pool = eb_pool_create(n_threads);
+    c->n_threads = eb_pool_size(c->pool);
+    c->scratch = eb_calloc((size_t)c->n_threads, sizeof *c->scratch);
+    c->scratch_len = eb_calloc((size_t)c->n_threads, sizeof *c->scratch_len);
+    eb_g4_backend *b = eb_calloc(1, sizeof *b);
+    b->ops = &cpu_ops;
+    b->impl = c;
+    return b;
+}
