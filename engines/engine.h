@@ -84,6 +84,8 @@ struct eb_engine {
     char *quantization;      /* "bf16", "fp8", ... or NULL */
     bool supports_loglik;    /* can answer log-likelihood requests */
     bool chat_default;       /* prompts default to chat style */
+    bool answers_by_item;    /* answers depend on the item, not only the prompt (oracle,
+                                replay): the response cache then keys on the item too */
     void *impl;
 };
 

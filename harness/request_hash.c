@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "item.h"
 #include "sha256.h"
 
 char *eb_request_key(const eb_engine *e, const eb_request *req, char hash[65]) {
@@ -24,6 +25,10 @@ char *eb_request_key(const eb_engine *e, const eb_request *req, char hash[65]) {
             cJSON_AddItemToArray(c, cJSON_CreateString(req->continuations[i]));
     }
     cJSON_AddNumberToObject(p, "run_index", req->run_index);
+    if (e->answers_by_item && req->item) {
+        cJSON_AddStringToObject(p, "suite", req->item->suite);
+        cJSON_AddStringToObject(p, "item_id", req->item->id);
+    }
     char *params = cJSON_PrintUnformatted(p);
     cJSON_Delete(p);
 

@@ -40,6 +40,8 @@ typedef struct job {
 typedef struct inflight {
     bool used;
     size_t job;
+    size_t *waiters;          /* other jobs with the identical request, answered by this one */
+    size_t n_waiters;
     eb_prompt prompt;
     char hash[65];
     char *params_json;
@@ -163,6 +165,7 @@ static size_t free_slot(runner *r) {
 
 static void release_slot(inflight *s) {
     eb_prompt_free(&s->prompt);
+    free(s->waiters);
     free(s->params_json);
     memset(s, 0, sizeof *s);
 }
@@ -186,6 +189,17 @@ static int advance(runner *r, eb_err *err) {
         char salted[200];
         snprintf(salted, sizeof salted, "%s/run%ld", slot->hash, c->run_id);
         eb_sha256_hex(salted, strlen(salted), slot->hash);
+    }
+    /* The same request already in flight (duplicate questions, or repeated
+     * prompts): wait for its answer instead of sending it twice. */
+    for (size_t k = 0; k < r->n_slots; k++) {
+        inflight *o = &r->slots[k];
+        if (k == si || !o->used || strcmp(o->hash, slot->hash) != 0) continue;
+        o->waiters = eb_realloc(o->waiters, (o->n_waiters + 1) * sizeof *o->waiters);
+        o->waiters[o->n_waiters++] = ji;
+        release_slot(slot);
+        r->stats->from_cache++;
+        return 1;
     }
     eb_cached_response cached;
     int hit = eb_db_lookup_response(c->db, slot->hash, &cached, err);
@@ -218,8 +232,8 @@ static int handle_response(runner *r, eb_response *resp, eb_err *err) {
     size_t ji = slot->job;
     r->in_flight--;
     if (!resp->ok) {
-        r->stats->failed++;
-        r->progress.failed++;
+        r->stats->failed += 1 + (long)slot->n_waiters;
+        r->progress.failed += 1 + (long)slot->n_waiters;
         note_error(r, resp->error ? resp->error : "request failed");
         if (resp->fatal) r->stats->engine_fatal = true;
         release_slot(slot);
@@ -248,6 +262,8 @@ static int handle_response(runner *r, eb_response *resp, eb_err *err) {
     long response_id;
     int rc = eb_db_insert_response(c->db, &row, &response_id, err);
     if (rc == 0) rc = score_response(r, ji, response_id, resp->text, resp->logprobs, resp->n_logprobs, err);
+    for (size_t w = 0; w < slot->n_waiters && rc == 0; w++)
+        rc = score_response(r, slot->waiters[w], response_id, resp->text, resp->logprobs, resp->n_logprobs, err);
     release_slot(slot);
     return rc;
 }

@@ -104,7 +104,7 @@ eb_executor *eb_executor_create(const eb_executor_options *opts, eb_err *err) {
     }
     ex->extra_ro[0] = ex->prefix;
     ex->extra_ro[1] = NULL;
-    if (eb_policy_build(&ex->policy, 0, err) < 0) {
+    if (eb_policy_build(&ex->policy, opts->allow_fork, err) < 0) {
         eb_executor_destroy(ex);
         return NULL;
     }
@@ -120,6 +120,8 @@ eb_executor *eb_executor_create(const eb_executor_options *opts, eb_err *err) {
     }
     return ex;
 }
+
+int eb_executor_probe(char *out, size_t size) { return eb_sandbox_probe(out, size); }
 
 void eb_executor_destroy(eb_executor *ex) {
     if (!ex) return;
@@ -155,6 +157,7 @@ int eb_executor_run_fresh(eb_executor *ex, const eb_exec_job *job, const eb_sand
     eb_sandbox_proc proc;
     if (eb_sandbox_spawn(&spec, &proc, err) < 0) return -1;
     eb_sandbox_watch w = {proc.stdin_fd, proc.stdout_fd, proc.stderr_fd, proc.report_fd, proc.ctl_fd, proc.pidfd};
+    proc.stdin_fd = proc.stdout_fd = proc.stderr_fd = proc.report_fd = proc.ctl_fd = -1; /* now the watch's */
     eb_sandbox_outcome o;
     memset(&o, 0, sizeof o);
     eb_sandbox_supervise(&w, job->stdin_data, job->stdin_data ? job->stdin_len : 0, lim, &o);

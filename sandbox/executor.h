@@ -56,7 +56,12 @@ typedef struct eb_executor_options {
     int jobs;                     /* parallel executions the caller intends (sizing pools) */
     const char *python;           /* interpreter path; NULL: found on PATH */
     int fast_path;                /* use the pre-initialised interpreter where possible */
+    int allow_fork;               /* let programs create processes (default: fork/exec of children
+                                     fails with EPERM; threads are always allowed) */
 } eb_executor_options;
+
+/* What isolation this host provides, or what is missing (one line). */
+int eb_executor_probe(char *out, size_t size);
 
 eb_executor *eb_executor_create(const eb_executor_options *opts, eb_err *err);
 int eb_executor_run(eb_executor *ex, const eb_exec_job *job, eb_exec_result *out, eb_err *err);

@@ -76,6 +76,7 @@ static int add(scmp_filter_ctx c, uint32_t action, const char *name, unsigned n,
                eb_err *err) {
     int nr = seccomp_syscall_resolve_name(name);
     if (nr == __NR_SCMP_ERROR) return 0; /* not on this kernel/libseccomp: nothing to allow or deny */
+    if (action == SCMP_ACT_ERRNO(ENOSYS)) return 0; /* the default already (libseccomp refuses duplicates) */
     int rc = seccomp_rule_add_array(c, action, nr, n, args);
     if (rc < 0) return eb_err_set(err, "seccomp: cannot add rule for %s: %s", name, strerror(-rc));
     return 0;

@@ -101,7 +101,8 @@ typedef struct eb_sandbox_outcome {
     eb_buf out, err;
 } eb_sandbox_outcome;
 
-/* Feeds stdin, collects output under the caps, enforces wall and CPU time,
+/* Takes ownership of the watch's descriptors except ns_pidfd (closes them).
+ * Feeds stdin, collects output under the caps, enforces wall and CPU time,
  * turns seccomp notifications into kills, until the run is over. */
 void eb_sandbox_supervise(const eb_sandbox_watch *w, const char *in, size_t in_len, const eb_sandbox_limits *lim,
                           eb_sandbox_outcome *o);

@@ -224,7 +224,7 @@ void eb_sandbox_supervise(const eb_sandbox_watch *w, const char *in, size_t in_l
     s.prog_pid = -1;
     int src[P_N] = {w->stdin_fd, w->stdout_fd, w->stderr_fd, w->report_fd, w->ctl_fd, -1};
     for (int i = 0; i < P_N; i++) {
-        s.fd[i] = src[i] >= 0 ? fcntl(src[i], F_DUPFD_CLOEXEC, 3) : -1;
+        s.fd[i] = src[i];
         if (s.fd[i] >= 0) fcntl(s.fd[i], F_SETFL, fcntl(s.fd[i], F_GETFL) | O_NONBLOCK);
     }
     size_t in_off = 0;

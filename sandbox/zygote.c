@@ -1,15 +1,214 @@
-/* Fast path: not yet enabled; runs use a fresh interpreter. */
-#include "internal.h"
+/* The fast path: a pre-initialised Python helper (zygote.py) in its own
+ * sandbox forks every run into fresh namespaces (see zygote.py for the
+ * per-run isolation).  This side hands each run's descriptors to the helper
+ * and supervises the run exactly like a fresh one; the run's pidfd and
+ * seccomp listener come back over the run's own control socket. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-int eb_zygote_start(eb_executor *ex, eb_err *err) {
-    (void)ex;
-    (void)err;
+#include "internal.h"
+#include "verdict.h"
+
+extern const char eb_zygote_py[];
+
+struct eb_zygote {
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    int nslots;
+    unsigned char *busy;
+    eb_sandbox_proc proc;         /* proc.ctl_fd: request socket */
+    int alive;
+};
+
+typedef struct zreq {
+    int32_t slot, tasks, setuid, pad;
+    int64_t memory, fsize, files, tmp, cpu, plen;
+} zreq;
+
+static int start_helper(eb_executor *ex, eb_zygote *z, eb_err *err) {
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (devnull < 0) return eb_err_set(err, "sandbox: /dev/null: %s", strerror(errno));
+    const char *argv[] = {ex->python, "-I", "/sandbox/zygote.py", NULL};
+    eb_sandbox_file files[3] = {
+        {"zygote.py", eb_zygote_py, strlen(eb_zygote_py)},
+        {"filter.bpf", ex->policy.notify_prog, (size_t)ex->policy.notify_len * sizeof(struct sock_filter)},
+        {"filter_kill.bpf", ex->policy.kill_prog, (size_t)ex->policy.kill_len * sizeof(struct sock_filter)},
+    };
+    eb_sandbox_spec spec = {.argv = argv, .env = eb_sandbox_env, .files = files, .nfiles = 3,
+                            .extra_ro = ex->extra_ro, .policy = NULL,
+                            .uid_count = geteuid() == 0 ? 1 + z->nslots : 1, .stdio = {devnull, 2, 2}};
+    spec.limits.tmp_bytes = 1 << 20;
+    int rc = eb_sandbox_spawn(&spec, &z->proc, err);
+    close(devnull);
+    if (rc < 0) return eb_err_prefix(err, "fast path: ");
+    /* wait for "ready": start-up errors surface here, not in the first run */
+    struct pollfd pf = {z->proc.ctl_fd, POLLIN, 0};
+    char ready = 0;
+    if (poll(&pf, 1, 20000) != 1 || recv(z->proc.ctl_fd, &ready, 1, 0) != 1 || ready != 'R') {
+        eb_run_report r;
+        memset(&r, 0, sizeof r);
+        fcntl(z->proc.report_fd, F_SETFL, O_NONBLOCK);
+        ssize_t n = read(z->proc.report_fd, &r, sizeof r); /* init's report, if it got that far */
+        eb_sandbox_proc_close(&z->proc);
+        if (n == (ssize_t)sizeof r && r.kind == EB_REPORT_SETUP_ERROR)
+            return eb_err_set(err, "fast path: helper setup failed: %s: %s", r.msg, strerror(r.err));
+        return eb_err_set(err, "fast path: the helper interpreter did not start (see its messages above)");
+    }
+    z->alive = 1;
     return 0;
 }
 
-void eb_zygote_stop(eb_executor *ex) { (void)ex; }
+static void stop_helper(eb_zygote *z) {
+    if (!z->alive) return;
+    /* EOF on the request socket ends the helper; killing init ends the rest */
+    eb_sandbox_proc_close(&z->proc);
+    z->alive = 0;
+}
+
+int eb_zygote_start(eb_executor *ex, eb_err *err) {
+    eb_zygote *z = eb_calloc(1, sizeof *z);
+    pthread_mutex_init(&z->lock, NULL);
+    pthread_cond_init(&z->freed, NULL);
+    z->nslots = ex->jobs;
+    z->busy = eb_calloc((size_t)z->nslots, 1);
+    if (start_helper(ex, z, err) < 0) {
+        free(z->busy);
+        free(z);
+        return -1;
+    }
+    ex->zygote = z;
+    return 0;
+}
+
+void eb_zygote_stop(eb_executor *ex) {
+    eb_zygote *z = ex->zygote;
+    if (!z) return;
+    stop_helper(z);
+    pthread_mutex_destroy(&z->lock);
+    pthread_cond_destroy(&z->freed);
+    free(z->busy);
+    free(z);
+    ex->zygote = NULL;
+}
+
+static int take_slot(eb_zygote *z) {
+    pthread_mutex_lock(&z->lock);
+    for (;;) {
+        for (int i = 0; i < z->nslots; i++)
+            if (!z->busy[i]) {
+                z->busy[i] = 1;
+                pthread_mutex_unlock(&z->lock);
+                return i;
+            }
+        pthread_cond_wait(&z->freed, &z->lock);
+    }
+}
+
+static void give_slot(eb_zygote *z, int slot) {
+    pthread_mutex_lock(&z->lock);
+    z->busy[slot] = 0;
+    pthread_cond_signal(&z->freed);
+    pthread_mutex_unlock(&z->lock);
+}
+
+static void close_all(int *fds, int n) {
+    for (int i = 0; i < n; i++)
+        if (fds[i] >= 0) close(fds[i]);
+}
+
+/* Sends one request; the helper gets copies of the run's child-side ends. */
+static int send_request(eb_zygote *z, const zreq *q, const int child_fds[6]) {
+    struct iovec iov = {(void *)q, sizeof *q};
+    union {
+        char buf[CMSG_SPACE(6 * sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(6 * sizeof(int));
+    memcpy(CMSG_DATA(c), child_fds, 6 * sizeof(int));
+    pthread_mutex_lock(&z->lock);
+    ssize_t n = z->alive ? sendmsg(z->proc.ctl_fd, &m, MSG_NOSIGNAL) : -1;
+    pthread_mutex_unlock(&z->lock);
+    return n == (ssize_t)sizeof *q ? 0 : -1;
+}
+
+static int run_once(eb_executor *ex, eb_zygote *z, int slot, const eb_exec_job *job, const eb_sandbox_limits *lim,
+                    eb_exec_result *out, eb_err *err) {
+    int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1}, rep[2] = {-1, -1}, ctl[2] = {-1, -1};
+    size_t plen = strlen(job->program);
+    int memfd = memfd_create("program", MFD_CLOEXEC);
+    if (memfd < 0 || pipe2(in, O_CLOEXEC) < 0 || pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 ||
+        pipe2(rep, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
+        int fds[] = {memfd, in[0], in[1], o[0], o[1], e[0], e[1], rep[0], rep[1], ctl[0], ctl[1]};
+        close_all(fds, 11);
+        return eb_err_set(err, "fast path: %s", strerror(errno));
+    }
+    size_t off = 0;
+    while (off < plen) {
+        ssize_t n = write(memfd, job->program + off, plen - off);
+        if (n <= 0) break;
+        off += (size_t)n;
+    }
+    zreq q = {.slot = slot, .tasks = lim->max_tasks, .setuid = geteuid() == 0, .memory = lim->memory_bytes,
+              .fsize = lim->file_bytes, .files = lim->max_files, .tmp = lim->tmp_bytes,
+              .cpu = lim->cpu_s > 0 ? (int64_t)lim->cpu_s : 0, .plen = (int64_t)plen};
+    int child_fds[6] = {memfd, in[0], o[1], e[1], rep[1], ctl[1]};
+    int sent = off == plen ? send_request(z, &q, child_fds) : -1;
+    close_all(child_fds, 6);
+    if (sent < 0) {
+        int fds[] = {in[1], o[0], e[0], rep[0], ctl[0]};
+        close_all(fds, 5);
+        return 1; /* helper gone: caller restarts it */
+    }
+    eb_sandbox_watch w = {in[1], o[0], e[0], rep[0], ctl[0], -1};
+    eb_sandbox_outcome oc;
+    memset(&oc, 0, sizeof oc);
+    eb_sandbox_supervise(&w, job->stdin_data, job->stdin_data ? job->stdin_len : 0, lim, &oc);
+    int lost = oc.lost || (!oc.have_exit && !oc.setup_failed);
+    eb_verdict_fill(&oc, lim, out);
+    eb_sandbox_outcome_free(&oc);
+    (void)ex;
+    return lost ? 2 : 0;
+}
 
 int eb_zygote_run(eb_executor *ex, const eb_exec_job *job, const eb_sandbox_limits *lim, eb_exec_result *out,
                   eb_err *err) {
-    return eb_executor_run_fresh(ex, job, lim, out, err);
+    eb_zygote *z = ex->zygote;
+    int slot = take_slot(z);
+    int rc = run_once(ex, z, slot, job, lim, out, err);
+    if (rc > 0) {
+        /* The helper died or lost a run: start a new one so later runs keep
+         * the fast path, and give this run a fresh interpreter. */
+        pthread_mutex_lock(&z->lock);
+        int was_alive = z->alive;
+        pthread_mutex_unlock(&z->lock);
+        if (rc == 2 || !was_alive || 1) {
+            pthread_mutex_lock(&z->lock);
+            stop_helper(z);
+            eb_err e2;
+            start_helper(ex, z, &e2);
+            pthread_mutex_unlock(&z->lock);
+        }
+        if (rc == 1 || out->status == EB_EXEC_INTERNAL_ERROR) {
+            eb_exec_result_clear(out);
+            rc = eb_executor_run_fresh(ex, job, lim, out, err);
+        } else {
+            rc = 0;
+        }
+    }
+    give_slot(z, slot);
+    return rc;
 }

@@ -29,6 +29,7 @@ Outputs per fixture, in reference/<name>.safetensors:
 Needs: torch, transformers >= 5.5.2, tokenizers, safetensors, numpy.
 Usage: python3 scripts/make_fixtures.py [OUTDIR]   (default tests/fixtures/gemma4)
 """
+import copy
 import json
 import os
 import shutil
@@ -200,14 +201,16 @@ def build(kind, outroot, seed):
         with torch.no_grad():
             for p in model.parameters():
                 p.copy_(p.to(torch.bfloat16).float())
-            for _, b in model.named_buffers():
-                if b.is_floating_point():
+            for name, b in model.named_buffers():
+                if name.endswith("layer_scalar"):  # saved; RoPE buffers are not and stay float32
                     b.copy_(b.to(torch.bfloat16).float())
     outdir = os.path.join(outroot, kind)
     shutil.rmtree(outdir, ignore_errors=True)
-    save = model.to(torch.bfloat16) if bf16 else model
+    # A copy: converting in place would also round the model's float32
+    # buffers (RoPE frequencies) for the reference run.
+    save = copy.deepcopy(model).to(torch.bfloat16) if bf16 else model
     save.save_pretrained(outdir, max_shard_size="700KB" if kind == "moe" else "50MB")
-    model = model.float()
+    del save
     if bf16:
         with torch.no_grad():
             emb = model.model.embed_tokens
@@ -225,6 +228,7 @@ def build(kind, outroot, seed):
         mmdir = os.path.join(outroot, "dense-mm")
         shutil.rmtree(mmdir, ignore_errors=True)
         mm.to(torch.bfloat16).save_pretrained(mmdir)
+        del mm
         write_aux(mmdir, cfg)
     os.makedirs(os.path.join(outroot, "reference"), exist_ok=True)
     margin = reference(model, gen, VOCAB, os.path.join(outroot, "reference", kind + ".safetensors"))

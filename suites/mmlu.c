@@ -84,7 +84,7 @@ static int build_context(const eb_suite_options *opt, eb_suite *s, const char *s
     }
     char *fs = format_subject(subject);
     eb_buf b = {0};
-    eb_buf_printf(&b, "The following are multiple choice questions (with answers) about%s.\n\n", fs);
+    eb_buf_printf(&b, "The following are multiple choice questions (with answers) about %s.\n\n", fs);
     free(fs);
     for (size_t r = 0; r < 5; r++) format_example(&b, rows[r].fields, true);
     eb_csv_free(rows, n);

@@ -10,6 +10,8 @@
 #include "code/code_score.h"
 #include "extract/code_block.h"
 #include "extract/math_answer.h"
+#include "extract/math_equiv.h"
+#include "extract/math_normalize.h"
 #include "extract/mmlu_letter.h"
 #include "extract/reasoning.h"
 #include "suite.h"

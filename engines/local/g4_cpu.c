@@ -2,6 +2,7 @@
  * BF16 on the fly, matrix products and attention spread over a thread pool.
  * Buffers are plain host memory. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,27 +49,27 @@ static void cpu_zero(eb_g4_backend *b, float *dst, size_t n) {
 
 /* ---- matrix products ---------------------------------------------------- */
 
-typedef float v8 __attribute__((vector_size(32)));
+/* Four 4-wide accumulators: SSE on every x86-64, NEON on arm64. */
+typedef float v4 __attribute__((vector_size(16)));
 
-static inline v8 load8(const float *p) {
-    v8 v;
+static inline v4 load4(const float *p) {
+    v4 v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline float hsum8(v8 v) {
-    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
-}
-
 static inline float dot(const float *a, const float *b, int n) {
-    v8 acc0 = {0}, acc1 = {0};
+    v4 acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
     int i = 0;
     for (; i + 16 <= n; i += 16) {
-        acc0 += load8(a + i) * load8(b + i);
-        acc1 += load8(a + i + 8) * load8(b + i + 8);
+        acc0 += load4(a + i) * load4(b + i);
+        acc1 += load4(a + i + 4) * load4(b + i + 4);
+        acc2 += load4(a + i + 8) * load4(b + i + 8);
+        acc3 += load4(a + i + 12) * load4(b + i + 12);
     }
-    for (; i + 8 <= n; i += 8) acc0 += load8(a + i) * load8(b + i);
-    float s = hsum8(acc0 + acc1);
+    for (; i + 4 <= n; i += 4) acc0 += load4(a + i) * load4(b + i);
+    v4 s4 = (acc0 + acc1) + (acc2 + acc3);
+    float s = (s4[0] + s4[1]) + (s4[2] + s4[3]);
     for (; i < n; i++) s += a[i] * b[i];
     return s;
 }

@@ -57,10 +57,17 @@ size_t eb_g4_specs(const eb_g4_config *c, const char *prefix, eb_g4_weights *w, 
         add(&l, SLOT(lw, q_proj), 2, nh * hd, H, 0, "layers.%d.self_attn.q_proj.weight", i);
         add(&l, SLOT(lw, o_proj), 2, H, nh * hd, 0, "layers.%d.self_attn.o_proj.weight", i);
         add(&l, SLOT(lw, q_norm), 1, hd, 0, 0, "layers.%d.self_attn.q_norm.weight", i);
-        if (li->kv_source == i) {
-            add(&l, SLOT(lw, k_proj), 2, nkv * hd, H, 0, "layers.%d.self_attn.k_proj.weight", i);
-            add(&l, SLOT(lw, k_norm), 1, hd, 0, 0, "layers.%d.self_attn.k_norm.weight", i);
-            if (li->has_v) add(&l, SLOT(lw, v_proj), 2, nkv * hd, H, 0, "layers.%d.self_attn.v_proj.weight", i);
+        /* KV-shared layers never read their own K/V projections, but released
+         * checkpoints still carry them: optional, and shape-checked if present. */
+        bool own = li->kv_source == i;
+        eb_g4_spec *s;
+        s = add(&l, own ? SLOT(lw, k_proj) : NULL, 2, nkv * hd, H, 0, "layers.%d.self_attn.k_proj.weight", i);
+        s->optional = s->unused = !own;
+        s = add(&l, own ? SLOT(lw, k_norm) : NULL, 1, hd, 0, 0, "layers.%d.self_attn.k_norm.weight", i);
+        s->optional = s->unused = !own;
+        if (li->has_v) {
+            s = add(&l, own ? SLOT(lw, v_proj) : NULL, 2, nkv * hd, H, 0, "layers.%d.self_attn.v_proj.weight", i);
+            s->optional = s->unused = !own;
         }
         add(&l, SLOT(lw, gate_proj), 2, I, H, 0, "layers.%d.mlp.gate_proj.weight", i);
         add(&l, SLOT(lw, up_proj), 2, I, H, 0, "layers.%d.mlp.up_proj.weight", i);
@@ -91,12 +98,12 @@ size_t eb_g4_specs(const eb_g4_config *c, const char *prefix, eb_g4_weights *w, 
     return l.n;
 }
 
-int64_t eb_g4_param_count(const eb_g4_config *c) {
+int64_t eb_g4_param_count(const eb_g4_config *c, bool with_unused) {
     eb_g4_spec *specs;
     size_t n = eb_g4_specs(c, "", NULL, &specs);
     int64_t total = 0;
     for (size_t i = 0; i < n; i++) {
-        if (specs[i].optional) continue;
+        if (specs[i].optional && !(with_unused && specs[i].unused)) continue;
         int64_t k = 1;
         for (int d = 0; d < specs[i].ndim; d++) k *= specs[i].shape[d];
         total += k;

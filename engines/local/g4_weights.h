@@ -58,9 +58,11 @@ typedef struct eb_g4_spec {
  * count; *out is freed by the caller. */
 size_t eb_g4_specs(const eb_g4_config *c, const char *prefix, eb_g4_weights *w, eb_g4_spec **out);
 
-/* Parameter count of the text model (tied lm_head counted once, unused K/V of
- * KV-shared layers not counted), from the specs alone: nothing allocated. */
-int64_t eb_g4_param_count(const eb_g4_config *c);
+/* Parameter count of the text model from the specs alone (nothing is
+ * allocated): the tied lm_head counted once; the K/V projections that
+ * KV-shared layers carry but never use counted only when with_unused (the
+ * published sizes count them). */
+int64_t eb_g4_param_count(const eb_g4_config *c, bool with_unused);
 
 /* Checks every expected tensor's presence, shape and dtype (F32 or BF16) in
  * the set and binds it.  Errors name the file and tensor. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -124,7 +125,10 @@ static int parse_entry(eb_st_file *f, const cJSON *e, const unsigned char *data,
     if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 || json_u64(cJSON_GetArrayItem(offs, 0), &b) != 0 ||
         json_u64(cJSON_GetArrayItem(offs, 1), &en) != 0)
         return eb_err_set(err, "%s: tensor %s: bad data_offsets", f->path, name);
-    if (b > en || en > data_len)
+    if (b > en)
+        return eb_err_set(err, "%s: tensor %s: data_offsets [%llu, %llu] end before they begin", f->path, name,
+                          (unsigned long long)b, (unsigned long long)en);
+    if (en > data_len)
         return eb_err_set(err, "%s: tensor %s: data_offsets [%llu, %llu] outside the %llu data bytes (truncated file?)",
                           f->path, name, (unsigned long long)b, (unsigned long long)en, (unsigned long long)data_len);
     if (en - b != numel * esize)
@@ -300,11 +304,14 @@ static int open_index(const char *dir, const char *index_path, eb_st_set *out, e
             eb_err_set(err, "%s: weight_map entry %s: bad shard file name", index_path, e->string);
             goto done;
         }
+        char *path = eb_path_join(dir, e->valuestring);
         size_t k = 0;
-        while (k < n && strcmp(names[k], e->valuestring) != 0) k++;
+        while (k < n && strcmp(names[k], path) != 0) k++;
         if (k == n) {
             names = eb_realloc(names, (n + 1) * sizeof *names);
-            names[n++] = eb_path_join(dir, e->valuestring);
+            names[n++] = path;
+        } else {
+            free(path);
         }
     }
     if (n == 0) {

@@ -113,6 +113,7 @@ int eb_oracle_create(const eb_engine_config *cfg, eb_engine **out, eb_err *err) 
     e->model = eb_strdup(cfg->model ? cfg->model : "oracle");
     e->supports_loglik = true;
     e->chat_default = true;
+    e->answers_by_item = true;
     e->impl = eb_calloc(1, sizeof(oracle));
     *out = e;
     return 0;

@@ -205,6 +205,7 @@ int eb_replay_create(const eb_engine_config *cfg, eb_engine **out, eb_err *err) 
     e->quantization = cfg->quantization ? eb_strdup(cfg->quantization) : NULL;
     e->supports_loglik = true;
     e->chat_default = true;
+    e->answers_by_item = true;
     e->impl = r;
     *out = e;
     return 0;

@@ -28,7 +28,14 @@ static int count_jsonl(const char *path, long *rows, eb_err *err) {
             rc = eb_err_set(err, "%s: read error near line %ld: %s", path, line, msg);
             break;
         }
-        if (got == 0) break;
+        if (got == 0) {
+            int zerr;
+            const char *msg = gzerror(g, &zerr);
+            /* zlib prefixes the path; we already name it */
+            if (strncmp(msg, path, strlen(path)) == 0 && msg[strlen(path)] == ':') msg += strlen(path) + 2;
+            if (zerr != Z_OK) rc = eb_err_set(err, "%s: damaged gzip data near line %ld: %s", path, line, msg);
+            break;
+        }
         for (int i = 0; i < got; i++) {
             char c = buf[i];
             if (c == '\n') {

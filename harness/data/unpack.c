@@ -59,7 +59,15 @@ int eb_unpack_gunzip(const char *src, const char *dest, eb_err *err) {
             rc = eb_err_set(err, "%s: damaged gzip data: %s", src, gzerror(g, &zerr));
             break;
         }
-        if (got == 0) break;
+        if (got == 0) {
+            /* gzread reports a truncated stream as a plain end; ask. */
+            int zerr;
+            const char *msg = gzerror(g, &zerr);
+            /* zlib prefixes the path; we already name it */
+            if (strncmp(msg, src, strlen(src)) == 0 && msg[strlen(src)] == ':') msg += strlen(src) + 2;
+            if (zerr != Z_OK) rc = eb_err_set(err, "%s: damaged gzip data: %s", src, msg);
+            break;
+        }
         if (fwrite(buf, 1, (size_t)got, out) != (size_t)got) {
             rc = eb_err_set(err, "%s: write failed (disk full?)", tmp);
             break;

@@ -175,6 +175,10 @@ int eb_data_verify(const eb_data_opts *o, eb_err *err) {
                     r->rows, r->expected_rows, hash, ok ? "ok" : (r->missing ? "MISSING" : "FAIL"));
         }
     }
+    if (eb_data_suite_selected(o, "livecodebench") && set_present(&m, o->data_dir, "lcb-subset") &&
+        !set_present(&m, o->data_dir, "lcb-official"))
+        fprintf(out, "note: livecodebench has only the public-test subset here; the official release with hidden "
+                     "tests is fetched by `evalbench data fetch --suite livecodebench`\n");
     if (n_problems) fputs(eb_buf_str(&problems), out);
     fprintf(out, "%s\n", n_problems ? "verify: FAILED" : "verify: all files match the manifest");
     if (n_problems > 1 && err) {

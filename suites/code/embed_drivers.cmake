@@ -1,7 +1,7 @@
 # Turns the Python drivers in DIR into C byte arrays in OUT, so the library
 # carries them and needs no files at run time.
 # Usage: cmake -DDIR=... -DOUT=... -DNAMES="a;b" -P embed_drivers.cmake
-set(text "/* Generated from suites/code/drivers/*.py by embed_drivers.cmake; do not edit. */\n")
+set(text "/* Generated from the Python files in suites/code/drivers by embed_drivers.cmake; do not edit. */\n")
 string(APPEND text "#include \"code_drivers.h\"\n\n")
 foreach(name ${NAMES})
   file(READ "${DIR}/${name}.py" hex HEX)

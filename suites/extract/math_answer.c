@@ -98,6 +98,8 @@ char *eb_math_extract_answer(const char *text) {
         const char *start = hit + strlen(markers[k]);
         while (*start == ' ' || *start == '\t' || *start == ':') start++;
         size_t len = strcspn(start, "\n");
+        const char *sentence_end = strstr(start, ". ");
+        if (sentence_end && (size_t)(sentence_end - start) < len) len = (size_t)(sentence_end - start);
         char *t = tidy(start, len);
         if (t) return t;
     }

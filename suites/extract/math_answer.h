@@ -13,8 +13,9 @@ char *eb_math_last_boxed(const char *text);
  * fallbacks, in order:
  *   1. Minerva: "Final Answer: The final answer is X. I hope it is correct."
  *      (X up to the first ". I hope it is correct.");
- *   2. the last "final answer is X" / "answer is X" / "Answer: X" on a line
- *      (X to the end of that line, a trailing period dropped);
+ *   2. the last "final answer is X", else the last "answer is X", else the
+ *      last "Answer: X" (X runs to the end of its line or sentence, ". ";
+ *      a trailing period is dropped);
  * NULL when none of them is found.  The result is not normalized. */
 char *eb_math_extract_answer(const char *text);
 

@@ -329,6 +329,19 @@ bool eb_math_equiv(const char *a, const char *b) {
     }
     char *na = eb_math_normalize(a), *nb = eb_math_normalize(b);
     bool r = equiv_norm(na, nb, 0);
+    /* A percentage on one side only: "50\%" also matches 0.5. */
+    bool pa = strchr(a, '%') != NULL, pb = strchr(b, '%') != NULL;
+    if (!r && pa != pb) {
+        const char *pct = pa ? na : nb, *other = pa ? nb : na;
+        size_t cap = strlen(pct) + 16;
+        char *scaled = eb_malloc(cap);
+        snprintf(scaled, cap, "\\frac{%s}{100}", pct);
+        shape sh;
+        classify(pct, &sh);
+        if (sh.k == K_SCALAR) r = scalar_equiv(scaled, other);
+        shape_free(&sh);
+        free(scaled);
+    }
     free(na);
     free(nb);
     return r;

@@ -15,6 +15,8 @@
  *      rational arithmetic when both are rational (an overflow there means
  *      "not equal"), else complex floating point at four assignments of
  *      the variables with a relative tolerance of 1e-9.
+ *   4. when only one side carries a percent sign, that side divided by 100
+ *      ("50\%" matches both 50, as in the anchors, and 0.5).
  * NULL on either side is never equivalent.  Never fails on any input;
  * inputs longer than EB_MATH_MAX_ANSWER are compared as trimmed text. */
 bool eb_math_equiv(const char *a, const char *b);

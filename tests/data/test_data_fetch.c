@@ -179,7 +179,7 @@ static void test_resume_across_runs(const char *work) {
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", hdir);
     CHECK_INT(run_cmd(cmd), 0);
     char *orig = path2(shared, "humaneval/HumanEval.jsonl.gz");
-    size_t len;
+    size_t len = 0;
     char *data = slurp(orig, &len);
     CHECK(data && len > 20000);
     char *part = path2(dir, "humaneval/HumanEval.jsonl.gz.part");

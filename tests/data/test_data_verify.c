@@ -22,7 +22,7 @@ static int verify(const char *dir, const char *suite, char **out_text, eb_err *e
 }
 
 static void flip_byte(const char *path, long offset) {
-    size_t len;
+    size_t len = 0;
     char *d = slurp(path, &len);
     CHECK(d && (size_t)offset < len);
     if (!d || (size_t)offset >= len) return;
@@ -75,7 +75,7 @@ int main(void) {
 
     /* A truncated CSV: fewer rows, and the cut record is named. */
     snprintf(path, sizeof path, "%s/mmlu/data/dev/astronomy_dev.csv", work);
-    size_t len;
+    size_t len = 0;
     char *d = slurp(path, &len);
     CHECK(d != NULL);
     if (d) {
@@ -119,6 +119,17 @@ int main(void) {
     rc = verify(work, "humaneval", NULL, &err);
     CHECK(rc != 0);
     CHECK_MSG(strstr(err.msg, "HumanEval.jsonl.gz") != NULL, "%s", err.msg);
+    /* ...and a truncated one: the row reader names the damage too */
+    d = slurp(path, &len);
+    CHECK(d != NULL);
+    if (d) {
+        CHECK_INT(write_bytes(path, d, len / 2), 0);
+        free(d);
+    }
+    rc = verify(work, "humaneval", &text, &err);
+    CHECK(rc != 0);
+    CHECK(text && strstr(text, "HumanEval.jsonl.gz: damaged gzip data"));
+    free(text);
 
     /* A file installed by fetch from an unpinned source is checked against
      * the hash recorded then: a different file passes when recorded... */

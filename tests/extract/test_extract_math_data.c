@@ -7,6 +7,7 @@
  *     would ("The answer is $\boxed{...}$."), is extracted back unchanged
  *     and is equivalent to itself, before and after normalization. */
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,58 @@
 typedef struct counts {
     int rows, mismatches, missing, variant_failures;
 } counts;
+
+typedef struct answers {
+    char *v[600];
+    int n;
+} answers;
+
+static int collect(const cJSON *obj, eb_jloc loc, void *ctx, eb_err *err) {
+    answers *a = ctx;
+    const char *answer = eb_json_str(obj, "answer", loc, err);
+    if (!answer) return -1;
+    if (a->n < 600) a->v[a->n++] = eb_strdup(answer);
+    return 0;
+}
+
+/* Different problems' answers must not be judged equivalent unless they
+ * normalize to the same text, or are the same list of solutions in
+ * another order (the one such pair in MATH-500: "1,-2" and "-2,1"). */
+static void check_cross_problem(void) {
+    answers a = {0};
+    char *path = eb_path_join(eb_test_data_dir(), "math/math500_test.jsonl");
+    char *text = NULL;
+    size_t len = 0;
+    eb_err err = {{0}};
+    CHECK_MSG(eb_read_file(path, &text, &len, &err) == 0, "%s", err.msg);
+    if (text) CHECK_MSG(eb_jsonl_each(path, text, collect, &a, &err) == 0, "%s", err.msg);
+    char *norm[600];
+    for (int i = 0; i < a.n; i++) norm[i] = eb_math_normalize(a.v[i]);
+    int equivalent = 0, unexplained = 0;
+    for (int i = 0; i < a.n; i++) {
+        for (int j = i + 1; j < a.n; j++) {
+            if (!eb_math_equiv(a.v[i], a.v[j])) continue;
+            equivalent++;
+            bool reordered = (strcmp(norm[i], "1,-2") == 0 && strcmp(norm[j], "-2,1") == 0) ||
+                             (strcmp(norm[i], "-2,1") == 0 && strcmp(norm[j], "1,-2") == 0);
+            if (strcmp(norm[i], norm[j]) != 0 && !reordered) {
+                unexplained++;
+                fprintf(stderr, "unexpected equivalence: [%s] ~ [%s]\n", a.v[i], a.v[j]);
+            }
+        }
+    }
+    printf("MATH-500 cross-problem: %d pairs of problems with equivalent answers, %d unexplained\n", equivalent,
+           unexplained);
+    CHECK_INT(a.n, 500);
+    CHECK(equivalent > 0);
+    CHECK_INT(unexplained, 0);
+    for (int i = 0; i < a.n; i++) {
+        free(a.v[i]);
+        free(norm[i]);
+    }
+    free(text);
+    free(path);
+}
 
 static int check_math500(const cJSON *obj, eb_jloc loc, void *ctx, eb_err *err) {
     counts *c = ctx;
@@ -140,6 +193,8 @@ int main(void) {
     CHECK_INT(m500.rows, 500);
     CHECK_INT(m500.missing, 0);
     CHECK_INT(m500.mismatches, 0);
+
+    check_cross_problem();
 
     counts all = {0};
     run_file("math/math_test_5000.jsonl", check_roundtrip, &all);

@@ -178,17 +178,22 @@ class Handler(BaseHTTPRequestHandler):
             return
         key = api.logical_key(req)
         fault = self.pick_fault(key, api.prompt_text(req))
-        if fault and fault != "ok":
+        if fault == "slow":
+            # Late but good: counted as a fault, answered and billed.
+            with STATE.lock:
+                f = STATE.stats["faults"]
+                f["slow"] = f.get("slow", 0) + 1
+            time.sleep(STATE.control["slow_s"])
+        elif fault and fault != "ok":
             self.inject(api, key, fault)
             return
-        if fault == "slow":
-            time.sleep(STATE.control["slow_s"])
         try:
             answer, tin, tout = api.answer(req)
         except BadRequest as e:
             api.error(e.status, e.kind, e.message)
             return
-        self.send_json(200, answer, api.success_headers())
+        # Billed when generated, before the answer is on the wire, so the
+        # counters are final once a client has read the answer.
         with STATE.lock:
             s = STATE.stats
             s["billed"] += 1
@@ -198,6 +203,7 @@ class Handler(BaseHTTPRequestHandler):
             STATE.billed_keys[key] = n
             if n > 1:
                 s["duplicate_billed"] += 1
+        self.send_json(200, answer, api.success_headers())
 
     # ---- faults ------------------------------------------------------------
     def pick_fault(self, key, prompt):

@@ -588,8 +588,6 @@ static void index_added(eb_tokenizer *t) {
     trie_insert(&t->trie_norm, "", 0, -1);
     for (size_t i = 0; i < t->n_added; i++) {
         tk_added *a = &t->added[i];
-        t->id_str[a->id] = a->content;
-        t->id_len[a->id] = (uint32_t)a->len;
         t->id_special[a->id] = a->special;
         if (a->normalized) {
             eb_buf_reset(&nb);
@@ -602,6 +600,10 @@ static void index_added(eb_tokenizer *t) {
             a->mlen = a->len;
             trie_insert(&t->trie_raw, a->match, a->mlen, (int32_t)i);
         }
+        /* A normalized token decodes as its normalized text (what the
+         * reference hands to the decoder chain). */
+        t->id_str[a->id] = a->match;
+        t->id_len[a->id] = (uint32_t)a->mlen;
     }
     eb_buf_free(&nb);
 }

@@ -1,0 +1,95 @@
+#include "g4_sample.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "error.h"
+
+static uint64_t splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void eb_rng_seed(eb_rng *r, uint64_t seed) {
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+double eb_rng_uniform(eb_rng *r) {
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return (double)(result >> 11) * 0x1.0p-53;
+}
+
+int32_t eb_argmax(const float *logits, int n) {
+    int32_t best = 0;
+    for (int i = 1; i < n; i++)
+        if (logits[i] > logits[best]) best = i;
+    return best;
+}
+
+typedef struct cand {
+    float logit;
+    int32_t id;
+} cand;
+
+/* Larger logit first; lower id first among equals, so the order is total. */
+static int cand_cmp(const void *a, const void *b) {
+    const cand *x = a, *y = b;
+    if (x->logit != y->logit) return x->logit > y->logit ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int32_t eb_sample(const float *logits, int n, const eb_sampling *s, eb_rng *rng) {
+    if (s->temperature <= 0) return eb_argmax(logits, n);
+    cand *c = eb_malloc((size_t)n * sizeof *c);
+    for (int i = 0; i < n; i++) c[i] = (cand){logits[i] / (float)s->temperature, i};
+    qsort(c, (size_t)n, sizeof *c, cand_cmp);
+    int keep = s->top_k > 0 && s->top_k < n ? s->top_k : n;
+    double mx = c[0].logit, sum = 0;
+    double *p = eb_malloc((size_t)keep * sizeof *p);
+    for (int i = 0; i < keep; i++) sum += p[i] = exp((double)c[i].logit - mx);
+    if (s->top_p > 0 && s->top_p < 1) {
+        /* smallest prefix whose mass reaches top_p (at least one token) */
+        double cum = 0;
+        int k = 0;
+        while (k < keep) {
+            cum += p[k] / sum;
+            k++;
+            if (cum >= s->top_p) break;
+        }
+        keep = k;
+        sum = 0;
+        for (int i = 0; i < keep; i++) sum += p[i];
+    }
+    double u = eb_rng_uniform(rng) * sum, acc = 0;
+    int32_t id = c[keep - 1].id;
+    for (int i = 0; i < keep; i++) {
+        acc += p[i];
+        if (u < acc) {
+            id = c[i].id;
+            break;
+        }
+    }
+    free(p);
+    free(c);
+    return id;
+}
+
+double eb_logprob(const float *logits, int n, int32_t id) {
+    double mx = logits[0];
+    for (int i = 1; i < n; i++) mx = logits[i] > mx ? logits[i] : mx;
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += exp((double)logits[i] - mx);
+    return (double)logits[id] - mx - log(sum);
+}

@@ -1,0 +1,3 @@
+class Solution:
+    def shortestDistanceAfterQueries(self, n: int, queries: List[List[int]]) -> List[int]:
+        return [n // (u - u) for u, v in queries]

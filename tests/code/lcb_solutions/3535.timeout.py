@@ -1,0 +1,5 @@
+class Solution:
+    def countOfPairs(self, nums: List[int]) -> int:
+        count = 0
+        while True:
+            count += 1

@@ -1,0 +1,3 @@
+n, t, a = map(int, input().split())
+while True:
+    n += 1

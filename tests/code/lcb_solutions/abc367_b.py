@@ -1,0 +1,4 @@
+x = input().strip()
+if "." in x:
+    x = x.rstrip("0").rstrip(".")
+print(x)
