@@ -315,7 +315,8 @@ static void put_cost(eb_buf *b, double cost, long rows_cost, long rows) {
         eb_buf_puts(b, "—");
         return;
     }
-    eb_buf_printf(b, "$%.2f", cost);
+    /* cents hide the cost of small runs: four decimals below a dollar */
+    eb_buf_printf(b, cost < 1 ? "$%.4f" : "$%.2f", cost);
     if (rows_cost < rows) eb_buf_printf(b, " (%ld of %ld priced)", rows_cost, rows);
 }
 

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rng.h"
+
 typedef struct eb_interval {
     double lo, hi;
 } eb_interval;
@@ -32,16 +34,7 @@ double eb_mcnemar_exact_p(long b, long c);
  * normal quantile z (1.959963984540054 for 95%).  [NAN, NAN] when n <= 0. */
 eb_interval eb_wilson_ci(double p, double n, double z);
 
-/* Small deterministic generator (splitmix64 seeding xoshiro256**) so the
- * bootstrap gives the same interval on every machine for a given seed. */
-typedef struct eb_rng {
-    uint64_t s[4];
-} eb_rng;
-
-void eb_rng_seed(eb_rng *r, uint64_t seed);
-uint64_t eb_rng_next(eb_rng *r);
-/* Uniform integer in [0, bound), bound > 0, without modulo bias. */
-uint64_t eb_rng_below(eb_rng *r, uint64_t bound);
+/* The bootstrap draws from common/rng.h so the interval is the same on every machine for a seed. */
 
 /* Percentile of sorted data (linear interpolation between closest ranks, the
  * default of numpy.percentile); q in [0, 1]. */

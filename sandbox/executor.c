@@ -48,9 +48,13 @@ static int resolve_python(const char *want, char **path, char **prefix, eb_err *
     if (want && strchr(want, '/')) {
         snprintf(found, sizeof found, "%s", want);
     } else {
+        /* the system interpreter first: PATH often starts with version
+         * manager shims, which are shell scripts */
         const char *name = want ? want : "python3";
-        if (!want && access("/usr/bin/python3", X_OK) == 0) {
-            snprintf(found, sizeof found, "/usr/bin/python3");
+        char sys_path[PATH_MAX];
+        snprintf(sys_path, sizeof sys_path, "/usr/bin/%s", name);
+        if (access(sys_path, X_OK) == 0) {
+            snprintf(found, sizeof found, "%s", sys_path);
         } else {
             const char *env = getenv("PATH");
             char *dirs = eb_strdup(env ? env : "/usr/bin:/bin");

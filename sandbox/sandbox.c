@@ -19,7 +19,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
@@ -360,8 +359,11 @@ static __attribute__((noreturn)) void init_main(const eb_sandbox_spec *s, int sy
     char go;
     if (read(sync_fd, &go, 1) != 1) _exit(0); /* supervisor gone or gave up */
     close(sync_fd);
-    if (may_setgroups && setgroups(0, NULL) < 0) fail(rfd, "setgroups", "", errno);
-    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) fail(rfd, "become namespace root", "", errno);
+    /* Raw syscalls: glibc's wrappers broadcast credential changes to every
+     * thread the parent had (they do not exist here) and would wait forever. */
+    if (may_setgroups && syscall(SYS_setgroups, 0, NULL) < 0) fail(rfd, "setgroups", "", errno);
+    if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
+        fail(rfd, "become namespace root", "", errno);
     build_root(rfd, s);
 
     pid_t child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);

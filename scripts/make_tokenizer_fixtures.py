@@ -108,7 +108,7 @@ def corpus():
     """(name, bytes) pairs."""
     items = []
     subj = subjects()
-    for s in subj[::3]:
+    for s in subj:
         items.append((f"mmlu5shot/{s}", mmlu_prompt(s, mmlu_rows("test", s)[0])))
     he = read_jsonl(os.path.join(DATA, "humaneval", "HumanEval.jsonl.gz"))
     for h in he[:80:2]:
@@ -122,7 +122,7 @@ def corpus():
     for i, m in enumerate(math[:60]):
         items.append((f"math500/{i}", m["problem"] + ("\n\n" + m["solution"] if i % 4 == 0 else "")))
     lcb = read_jsonl(os.path.join(DATA, "livecodebench", "qwq_livecodebench_v5_2408_2502_prompts.jsonl"))
-    for x in lcb[:16]:
+    for x in lcb[:24]:
         items.append((f"livecodebench/{x['question_id']}", x["prompt"]))
     pro = read_jsonl(os.path.join(DATA, "mmlu_pro", "mmlu_pro_test.jsonl"))
     for p in pro[5000:5020]:

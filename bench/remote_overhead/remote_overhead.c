@@ -122,41 +122,60 @@ static int through_engine(const eb_fake *srv, const char *engine, const char *mo
     return failures;
 }
 
+/* The machine is shared, so each mode runs REPEAT times and keeps its best
+ * wall time and its best CPU time. */
+enum { REPEAT = 3 };
+
+static void keep_best(sample *best, const sample *s, int round) {
+    if (round == 0 || s->wall_s < best->wall_s) best->wall_s = s->wall_s;
+    if (round == 0 || s->cpu_s < best->cpu_s) best->cpu_s = s->cpu_s;
+    best->requests = s->requests;
+}
+
 int main(int argc, char **argv) {
     long n = argc > 1 ? atol(argv[1]) : 10000;
     if (n < 100) n = 100;
     eb_fake srv;
     if (eb_fake_start(&srv)) return 1;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    sample s[5];
-    int failures = 0;
-    sample warm;
-    failures += baseline(&srv, 200, &warm);
+    sample s[5], one;
+    memset(s, 0, sizeof s);
     s[0].name = "baseline: sequential curl easy loop";
-    failures += baseline(&srv, n / 5, &s[0]);
     s[1].name = "openai engine, 1 in flight";
-    failures += through_engine(&srv, "openai", "gpt-4.1", 1, n / 5, &s[1]);
     s[2].name = "openai engine, 256 in flight";
-    failures += through_engine(&srv, "openai", "gpt-4.1", 256, n, &s[2]);
     s[3].name = "anthropic engine, 256 in flight";
-    failures += through_engine(&srv, "anthropic", "claude-sonnet-4-5", 256, n, &s[3]);
     s[4].name = "gemini engine, 256 in flight";
-    failures += through_engine(&srv, "gemini", "gemini-2.5-flash", 256, n, &s[4]);
+    int failures = baseline(&srv, 200, &one); /* warm-up */
+    for (int round = 0; round < REPEAT; round++) {
+        failures += baseline(&srv, n / 5, &one);
+        keep_best(&s[0], &one, round);
+        failures += through_engine(&srv, "openai", "gpt-4.1", 1, n / 5, &one);
+        keep_best(&s[1], &one, round);
+        failures += through_engine(&srv, "openai", "gpt-4.1", 256, n, &one);
+        keep_best(&s[2], &one, round);
+        failures += through_engine(&srv, "anthropic", "claude-sonnet-4-5", 256, n, &one);
+        keep_best(&s[3], &one, round);
+        failures += through_engine(&srv, "gemini", "gemini-2.5-flash", 256, n, &one);
+        keep_best(&s[4], &one, round);
+    }
     cJSON *st = eb_fake_stats(&srv);
     long max_conc = eb_fake_stat(st, "max_concurrent");
+    long billed = eb_fake_stat(st, "billed");
     cJSON_Delete(st);
     eb_fake_stop(&srv);
 
     double base_cpu = s[0].cpu_s / (double)s[0].requests * 1e6, base_rate = (double)s[0].requests / s[0].wall_s;
-    printf("remote_overhead: %ld requests per engine run (baseline and 1-in-flight: %ld)\n", n, n / 5);
-    printf("%-34s %8s %8s %9s %12s %10s %10s\n", "mode", "requests", "wall s", "req/s", "CPU us/req", "CPU ratio",
+    printf("remote_overhead: %ld requests per engine run, %ld for the sequential modes; best of %d rounds\n", n,
+           n / 5, REPEAT);
+    printf("%-35s %8s %8s %9s %12s %10s %10s\n", "mode", "requests", "wall s", "req/s", "CPU us/req", "CPU ratio",
            "rate ratio");
     for (int i = 0; i < 5; i++) {
         double cpu = s[i].cpu_s / (double)s[i].requests * 1e6, rate = (double)s[i].requests / s[i].wall_s;
-        printf("%-34s %8ld %8.2f %9.0f %12.1f %10.2f %10.2f\n", s[i].name, s[i].requests, s[i].wall_s, rate, cpu,
+        printf("%-35s %8ld %8.2f %9.0f %12.1f %10.2f %10.2f\n", s[i].name, s[i].requests, s[i].wall_s, rate, cpu,
                cpu / base_cpu, rate / base_rate);
     }
-    printf("server saw at most %ld requests in flight; failed requests: %d\n", max_conc, failures);
+    printf("server: %ld requests billed, at most %ld handled at once; failed requests: %d\n", billed, max_conc,
+           failures);
     curl_global_cleanup();
     return failures ? 1 : 0;
 }

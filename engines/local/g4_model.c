@@ -78,6 +78,22 @@ void eb_g4_seq_free(const eb_g4_model *m, eb_g4_seq *s) {
 
 void eb_g4_seq_reset(eb_g4_seq *s) { s->n_past = 0; }
 
+eb_g4_seq *eb_g4_seq_fork(const eb_g4_model *m, const eb_g4_seq *src) {
+    eb_g4_seq *s = eb_g4_seq_new(m);
+    s->n_past = src->n_past;
+    for (int i = 0; i < m->cfg.n_layers; i++) {
+        const eb_g4_kv *kv = &src->kv[i];
+        if (!kv->k) continue;
+        size_t n = (size_t)kv->cap * m->cfg.layers[i].n_kv * m->cfg.layers[i].head_dim;
+        s->kv[i].k = OPS(m)->alloc(m->be, n);
+        s->kv[i].v = OPS(m)->alloc(m->be, n);
+        OPS(m)->copy(m->be, s->kv[i].k, kv->k, n);
+        OPS(m)->copy(m->be, s->kv[i].v, kv->v, n);
+        s->kv[i].cap = kv->cap;
+    }
+    return s;
+}
+
 /* Makes room for n more positions: full layers keep everything, sliding
  * layers the last window - 1 positions plus the new ones. */
 static void kv_reserve(eb_g4_model *m, eb_g4_seq *s, int layer, int n) {

@@ -45,6 +45,9 @@ eb_g4_seq *eb_g4_seq_new(const eb_g4_model *m);
 void eb_g4_seq_free(const eb_g4_model *m, eb_g4_seq *s);
 /* Forgets the tokens (keeps the memory). */
 void eb_g4_seq_reset(eb_g4_seq *s);
+/* A new sequence with a copy of src's tokens and caches (scoring several
+ * continuations of one prompt without recomputing the prompt). */
+eb_g4_seq *eb_g4_seq_fork(const eb_g4_model *m, const eb_g4_seq *src);
 
 /* One chunk: n tokens appended to seq.  When logits is non-NULL it receives
  * the logits [n - logits_from, vocab] of rows logits_from .. n - 1. */

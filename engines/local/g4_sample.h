@@ -6,14 +6,8 @@
 
 #include <stdint.h>
 
-typedef struct eb_rng {
-    uint64_t s[4];
-} eb_rng;
+#include "rng.h"
 
-/* Same seed, same sequence of draws (xoshiro256** seeded by splitmix64). */
-void eb_rng_seed(eb_rng *r, uint64_t seed);
-/* Uniform in [0, 1). */
-double eb_rng_uniform(eb_rng *r);
 
 typedef struct eb_sampling {
     double temperature; /* <= 0: greedy */

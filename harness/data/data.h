@@ -27,6 +27,9 @@ int eb_data_fetch(const eb_data_opts *o, eb_err *err);
  * 0 when everything matches; -1 with err naming the first bad file. */
 int eb_data_verify(const eb_data_opts *o, eb_err *err);
 
+/* True when no suite was asked for, or this one was. */
+int eb_data_suite_selected(const eb_data_opts *o, const char *suite);
+
 /* The `evalbench data` subcommand; argv[0] is "data". */
 int cmd_data(int argc, char **argv);
 

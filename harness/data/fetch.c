@@ -17,8 +17,6 @@
 #include "strutil.h"
 #include "unpack.h"
 
-int eb_data_suite_selected(const eb_data_opts *o, const char *suite);
-
 /* The files of our layout a download produces: dest itself, or the manifest
  * files under dest selected by the member prefixes. */
 static int produces(const eb_manifest_download *d, const char *path) {

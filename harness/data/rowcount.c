@@ -137,8 +137,8 @@ static int count_csv6(const char *path, long *rows, eb_err *err) {
                 i++;
                 line++;
             } else if (i < len) {
-                rc = eb_err_set(err, "%s:%ld: stray character after %s field %d", path, rec_line,
-                                quoted ? "quoted" : "", fields);
+                rc = eb_err_set(err, "%s:%ld: stray character after %sfield %d", path, rec_line,
+                                quoted ? "quoted " : "", fields);
                 goto done;
             }
             break;

@@ -15,8 +15,6 @@
 #include "rowcount.h"
 #include "sha256.h"
 
-int eb_data_suite_selected(const eb_data_opts *o, const char *suite);
-
 int eb_data_suite_selected(const eb_data_opts *o, const char *suite) {
     if (o->n_suites == 0) return 1;
     for (size_t i = 0; i < o->n_suites; i++)

@@ -52,9 +52,11 @@ static int bracket_delta(const char *s, size_t i, size_t *width) {
         *width = 2; /* \( \) \[ \] are not brackets here */
         return 0;
     }
-    if (strchr("([{", s[i]) && s[i]) return 1;
-    if (strchr(")]}", s[i]) && s[i]) return -1;
-    return 0;
+    switch (s[i]) {
+    case '(': case '[': case '{': return 1;
+    case ')': case ']': case '}': return -1;
+    default: return 0;
+    }
 }
 
 /* Splits s[0..n) at top-level occurrences of `sep`. */

@@ -65,7 +65,7 @@ static char *drop_command(char *s, const char *cmd) {
     eb_buf b = {0};
     eb_buf_append(&b, "", 0);
     for (size_t i = 0; s[i];) {
-        if (strncmp(s + i, cmd, n) == 0 && !isalpha((unsigned char)s[i + n])) {
+        if (s[i] == cmd[0] && strncmp(s + i, cmd, n) == 0 && !isalpha((unsigned char)s[i + n])) {
             i += n;
         } else {
             eb_buf_putc(&b, s[i++]);
@@ -389,9 +389,11 @@ static char *fix_fracs(char *s) {
 }
 
 static char *remove_chars(char *s, const char *set) {
+    bool drop[256] = {false};
+    for (const char *c = set; *c; c++) drop[(unsigned char)*c] = true;
     size_t k = 0;
     for (size_t i = 0; s[i]; i++)
-        if (!strchr(set, s[i])) s[k++] = s[i];
+        if (!drop[(unsigned char)s[i]]) s[k++] = s[i];
     s[k] = '\0';
     return s;
 }

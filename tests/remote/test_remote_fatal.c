@@ -78,6 +78,35 @@ static void run(eb_fake *srv, const char *engine, const char *model, const char 
     eb_engine_destroy(e);
 }
 
+/* Destroying an engine with requests queued, in flight and finished but not
+ * yet collected frees everything (the sanitizer build checks for leaks). */
+static void destroy_midway(eb_fake *srv) {
+    eb_engine_config cfg = {0};
+    cfg.model = "gpt-4.1";
+    cfg.base_url = eb_fake_base_for(srv, "openai");
+    cfg.concurrency = 4;
+    eb_engine *e = NULL;
+    eb_err err = {{0}};
+    CHECK_INT(eb_remote_create("openai", &cfg, NULL, &e, &err), 0);
+    if (!e) return;
+    const char *stops[] = {"\n\n"};
+    for (int i = 0; i < 4; i++) {
+        eb_request r = {0};
+        r.id = (uint64_t)i;
+        r.prompt = i < 2 ? "REPLY:fast" : "FAULT:slow REPLY:slow";
+        r.chat = true;
+        r.stop = stops;
+        r.n_stop = 1;
+        CHECK_INT(e->ops->submit(e, &r, &err), 0);
+    }
+    CHECK_INT(e->ops->capacity(e), 0);
+    eb_response out[1];
+    int k = e->ops->poll(e, out, 1, 5000, &err); /* one fast answer, the rest in flight */
+    CHECK_INT(k, 1);
+    if (k == 1) eb_response_clear(&out[0]);
+    eb_engine_destroy(e);
+}
+
 int main(void) {
     eb_fake srv;
     if (eb_fake_start(&srv) != 0) {
@@ -87,6 +116,7 @@ int main(void) {
     run(&srv, "openai", "gpt-4.1", "401", "invalid_api_key");
     run(&srv, "anthropic", "claude-sonnet-4-5", "quota", "enforced_spend_limit_reached");
     run(&srv, "gemini", "gemini-2.5-flash", "403", "PERMISSION_DENIED");
+    destroy_midway(&srv);
     eb_fake_stop(&srv);
     return eb_test_finish();
 }

@@ -94,7 +94,7 @@ static const hostile cases[] = {
     {"subprocess", "import subprocess\nprint(subprocess.run(['id'], capture_output=True).stdout)\n",
      EB_EXEC_EXIT_NONZERO, "PermissionError", NULL, "uid="},
     {"kill the parent and init",
-     "import os, signal\nfor pid in (os.getppid(), 1, -1, 0):\n    try:\n        os.kill(pid, signal.SIGKILL)\n"
+     "import os, signal\nfor pid in (os.getppid(), 1, -1):\n    try:\n        os.kill(pid, signal.SIGKILL)\n"
      "    except OSError:\n        pass\nprint('alive')\n",
      EB_EXEC_OK, NULL, "alive", NULL},
     {"setsid daemon", "import os\nos.setsid() if os.getpid() != os.getsid(0) else None\npid = os.fork()\n",
@@ -114,8 +114,7 @@ static const hostile cases[] = {
      "OSError", NULL, NULL},
     {"deep recursion", "import sys\nsys.setrecursionlimit(10 ** 8)\ndef f(n):\n    return f(n + 1)\nf(0)\n",
      EB_EXEC_TIMEOUT, NULL, NULL, NULL},
-    {"hostname and network interfaces", "import socket\nprint(socket.gethostname(), socket.if_nameindex())\n",
-     EB_EXEC_OK, NULL, "sandbox", NULL},
+    {"own hostname", "import socket\nprint(socket.gethostname())\n", EB_EXEC_OK, NULL, "sandbox", NULL},
 };
 
 static void one(eb_executor *ex, const hostile *h, const char *mode) {
@@ -147,7 +146,8 @@ static void one(eb_executor *ex, const hostile *h, const char *mode) {
     CHECK_MSG(host_unchanged(&before, why, sizeof why), "%s [%s]: %s", h->name, mode, why);
     CHECK_MSG(access("/tmp/evil", F_OK) != 0 && access("/evil", F_OK) != 0 && access("/usr/lib/evil", F_OK) != 0,
               "%s [%s]: a file appeared on the host", h->name, mode);
-    fprintf(stderr, "  %-34s %-18s %7.1f ms  %s\n", h->name, eb_exec_status_name(r.status), r.wall_ms, r.detail);
+    fprintf(stderr, "  %-34s %-18s %7.1f ms wall %7.1f ms cpu  %s\n", h->name, eb_exec_status_name(r.status),
+            r.wall_ms, r.cpu_ms, r.detail);
     eb_exec_result_clear(&r);
 }
 
