@@ -60,7 +60,7 @@ int eb_jsonl_each(const char *file, char *text, eb_jsonl_cb cb, void *ctx, eb_er
                 cJSON_Delete(obj);
                 return eb_err_set(err, "%s:%ld: expected a JSON object", file, line);
             }
-            eb_jloc loc = {file, line};
+            eb_jloc loc = {file, line, p, n};
             int rc = cb(obj, loc, ctx, err);
             cJSON_Delete(obj);
             if (rc != 0) return -1;

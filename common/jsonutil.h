@@ -12,6 +12,8 @@
 typedef struct eb_jloc {
     const char *file;
     long line;
+    const char *text; /* the raw line (not NUL-terminated) when iterating JSONL */
+    size_t len;
 } eb_jloc;
 
 /* Required string field; returns a borrowed pointer or NULL with err set. */

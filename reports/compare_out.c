@@ -75,12 +75,12 @@ static void flipped_table(eb_buf *b, const eb_cmp_suite *s, bool a_right, long c
     eb_buf_putc(b, '\n');
 }
 
-static void suite_md(eb_buf *b, const eb_compare *c, const eb_cmp_suite *s) {
+static void suite_md(eb_buf *b, const eb_cmp_suite *s) {
     char disp[128];
     eb_suite_display(s->suite, s->plus, disp, sizeof disp);
     eb_buf_printf(b, "## %s\n\n", disp);
-    eb_buf_printf(b, "%zu items scored by both runs (dataset fingerprint `%.16s`%s%s%s).", s->n_items,
-                  s->fingerprint ? s->fingerprint : "?", s->options ? ", " : "", s->options ? s->options : "", "");
+    eb_buf_printf(b, "%zu items scored by both runs (dataset fingerprint `%.16s`%s%s).", s->n_items,
+                  s->fingerprint ? s->fingerprint : "?", s->options ? ", " : "", s->options ? s->options : "");
     if (s->only_a || s->only_b)
         eb_buf_printf(b, " Left out: %ld scored only by A, %ld only by B.", s->only_a, s->only_b);
     eb_buf_puts(b, "\n\n");
@@ -104,9 +104,32 @@ static void suite_md(eb_buf *b, const eb_compare *c, const eb_cmp_suite *s) {
     else if (s->mcnemar_p < 0.05)
         eb_buf_printf(b, "B is %s than A at the 5%% level.\n\n", s->b_only_right > s->a_only_right ? "better" : "worse");
     else eb_buf_puts(b, "no significant difference at the 5% level.\n\n");
-    (void)c;
     flipped_table(b, s, true, s->a_only_right);
     flipped_table(b, s, false, s->b_only_right);
+}
+
+/* One line per suite first: what a regression check reads. */
+static void summary_md(eb_buf *b, const eb_compare *c) {
+    eb_buf_puts(b, "## Summary\n\n| Suite | Items | A (%) | B (%) | B − A (pp) | 95% interval (pp) | Lost | Gained | "
+                   "McNemar p |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (size_t i = 0; i < c->n_suites; i++) {
+        const eb_cmp_suite *s = &c->suites[i];
+        char disp[128];
+        eb_suite_display(s->suite, s->plus, disp, sizeof disp);
+        if (s->n_items == 0) {
+            eb_buf_printf(b, "| %s | 0 | — | — | — | — | — | — | — |\n", disp);
+            continue;
+        }
+        eb_buf_printf(b, "| %s | %zu | %.2f | %.2f | %+.2f | %+.2f to %+.2f | %ld | %ld | %.4g |\n", disp, s->n_items,
+                      100 * s->acc_a, 100 * s->acc_b, 100 * s->diff, 100 * s->diff_ci.lo, 100 * s->diff_ci.hi,
+                      s->a_only_right, s->b_only_right, s->mcnemar_p);
+    }
+    for (size_t i = 0; i < c->n_skipped; i++) {
+        char disp[128];
+        eb_buf_printf(b, "| %s | not compared (see below) | | | | | | | |\n",
+                      eb_suite_display(c->skipped[i].suite, false, disp, sizeof disp));
+    }
+    eb_buf_puts(b, "\nLost: correct (by majority over repetitions) in A, wrong in B; gained: the reverse.\n\n");
 }
 
 char *eb_compare_markdown(const eb_compare *c) {
@@ -120,7 +143,8 @@ char *eb_compare_markdown(const eb_compare *c) {
                   "interval of the difference is a paired bootstrap over items (%d resamples, seed %llu, "
                   "percentile method).\n\n",
                   c->resamples, (unsigned long long)c->seed);
-    for (size_t i = 0; i < c->n_suites; i++) suite_md(&b, c, &c->suites[i]);
+    summary_md(&b, c);
+    for (size_t i = 0; i < c->n_suites; i++) suite_md(&b, &c->suites[i]);
     if (c->n_skipped) {
         eb_buf_puts(&b, "## Not compared\n\n");
         for (size_t i = 0; i < c->n_skipped; i++) eb_buf_printf(&b, "- %s: %s.\n", c->skipped[i].suite, c->skipped[i].reason);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const required_tables[] = {"runs", "run_suites", "items", "scores", "responses"};
 
@@ -10,12 +11,15 @@ sqlite3 *eb_rdb_open(const char *path, eb_err *err) {
     sqlite3 *db = NULL;
     /* Without this check sqlite would report only "unable to open database
      * file"; naming the missing path is more useful. */
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
         eb_err_set(err, "%s: cannot open results database: %s", path, strerror(errno));
         return NULL;
     }
-    fclose(f);
+    if (S_ISDIR(sb.st_mode)) {
+        eb_err_set(err, "%s: is a directory, not a results database", path);
+        return NULL;
+    }
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
     if (rc != SQLITE_OK) {
         eb_err_set(err, "%s: cannot open results database: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));

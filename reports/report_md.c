@@ -148,6 +148,9 @@ static void pass_at_k_table(eb_buf *b, const eb_report *r) {
     }
     header(b, (const char *const *)labels, n_labels);
     for (size_t i = 0; i < r->n_runs; i++) {
+        bool any = false;
+        for (size_t l = 0; l < n_labels && !any; l++) any = eb_report_cell(&r->runs[i], (size_t)col_of[l], NULL) != NULL;
+        if (!any) continue; /* a run without code suites */
         run_head(b, &r->runs[i]);
         for (size_t l = 0; l < n_labels; l++) {
             const eb_rcell *cell = eb_report_cell(&r->runs[i], (size_t)col_of[l], NULL);

@@ -102,6 +102,7 @@ static int cmp_group(const void *a, const void *b) {
 }
 
 static void finish_groups(eb_rgroup *g, size_t n) {
+    if (n == 0) return;
     qsort(g, n, sizeof *g, cmp_group);
     for (size_t i = 0; i < n; i++) {
         summarize(g[i].reps, g[i].cap_reps, &g[i].acc);
@@ -447,7 +448,7 @@ static void build_columns(eb_report *r) {
             col_find_or_add(r, s, false);
             if (s->plus.present) col_find_or_add(r, s, true);
         }
-    qsort(r->cols, r->n_cols, sizeof *r->cols, cmp_col);
+    if (r->n_cols) qsort(r->cols, r->n_cols, sizeof *r->cols, cmp_col);
     for (size_t i = 0; i < r->n_cols; i++) {
         eb_rcolumn *c = &r->cols[i];
         for (size_t j = 0; j < r->n_cols; j++)

@@ -20,13 +20,22 @@
 
 extern const char eb_zygote_py[];
 
+/* One helper is a serial dispatcher (it forks a spare runner per request),
+ * so there is one helper per two workers. */
+typedef struct helper {
+    pthread_mutex_t lock;
+    int nslots;                   /* runs it may have at once (host uids 1..nslots) */
+    eb_sandbox_proc proc;         /* proc.ctl_fd: request socket */
+    int alive;
+} helper;
+
 struct eb_zygote {
     pthread_mutex_t lock;
     pthread_cond_t freed;
     int nslots;
     unsigned char *busy;
-    eb_sandbox_proc proc;         /* proc.ctl_fd: request socket */
-    int alive;
+    int nhelpers;
+    helper *helpers;
 };
 
 typedef struct zreq {
@@ -34,10 +43,15 @@ typedef struct zreq {
     int64_t memory, fsize, files, tmp, cpu, plen;
 } zreq;
 
-static int start_helper(eb_executor *ex, eb_zygote *z, eb_err *err) {
+static int spawn_helper(eb_executor *ex, helper *h, eb_err *err) {
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devnull < 0) return eb_err_set(err, "sandbox: /dev/null: %s", strerror(errno));
-    const char *argv[] = {ex->python, "-I", "/sandbox/zygote.py", NULL};
+    char spares[16], tmp[32];
+    /* spares prepared ahead: namespace set-up and teardown wait on the
+     * kernel (RCU grace periods) far longer than they use the CPU */
+    snprintf(spares, sizeof spares, "%d", 2 * h->nslots + 1);
+    snprintf(tmp, sizeof tmp, "%lld", (long long)EB_DEFAULT_TMP);
+    const char *argv[] = {ex->python, "-I", "/sandbox/zygote.py", spares, tmp, NULL};
     eb_sandbox_file files[3] = {
         {"zygote.py", eb_zygote_py, strlen(eb_zygote_py)},
         {"filter.bpf", ex->policy.notify_prog, (size_t)ex->policy.notify_len * sizeof(struct sock_filter)},
@@ -45,33 +59,54 @@ static int start_helper(eb_executor *ex, eb_zygote *z, eb_err *err) {
     };
     eb_sandbox_spec spec = {.argv = argv, .env = eb_sandbox_env, .files = files, .nfiles = 3,
                             .extra_ro = ex->extra_ro, .policy = NULL,
-                            .uid_count = geteuid() == 0 ? 1 + z->nslots : 1, .stdio = {devnull, 2, 2}};
+                            .uid_count = geteuid() == 0 ? 1 + h->nslots : 1, .stdio = {devnull, 2, 2}};
     spec.limits.tmp_bytes = 1 << 20;
-    int rc = eb_sandbox_spawn(&spec, &z->proc, err);
+    int rc = eb_sandbox_spawn(&spec, &h->proc, err);
     close(devnull);
     if (rc < 0) return eb_err_prefix(err, "fast path: ");
-    /* wait for "ready": start-up errors surface here, not in the first run */
-    struct pollfd pf = {z->proc.ctl_fd, POLLIN, 0};
+    return 0;
+}
+
+/* Waits for "ready": start-up errors surface here, not in the first run. */
+static int await_helper(helper *h, eb_err *err) {
+    struct pollfd pf = {h->proc.ctl_fd, POLLIN, 0};
     char ready = 0;
-    if (poll(&pf, 1, 20000) != 1 || recv(z->proc.ctl_fd, &ready, 1, 0) != 1 || ready != 'R') {
+    if (poll(&pf, 1, 20000) != 1 || recv(h->proc.ctl_fd, &ready, 1, 0) != 1 || ready != 'R') {
         eb_run_report r;
         memset(&r, 0, sizeof r);
-        fcntl(z->proc.report_fd, F_SETFL, O_NONBLOCK);
-        ssize_t n = read(z->proc.report_fd, &r, sizeof r); /* init's report, if it got that far */
-        eb_sandbox_proc_close(&z->proc);
+        fcntl(h->proc.report_fd, F_SETFL, O_NONBLOCK);
+        ssize_t n = read(h->proc.report_fd, &r, sizeof r); /* init's report, if it got that far */
+        eb_sandbox_proc_close(&h->proc);
         if (n == (ssize_t)sizeof r && r.kind == EB_REPORT_SETUP_ERROR)
             return eb_err_set(err, "fast path: helper setup failed: %s: %s", r.msg, strerror(r.err));
         return eb_err_set(err, "fast path: the helper interpreter did not start (see its messages above)");
     }
-    z->alive = 1;
+    h->alive = 1;
     return 0;
 }
 
-static void stop_helper(eb_zygote *z) {
-    if (!z->alive) return;
-    /* EOF on the request socket ends the helper; killing init ends the rest */
-    eb_sandbox_proc_close(&z->proc);
-    z->alive = 0;
+static int start_helper(eb_executor *ex, helper *h, eb_err *err) {
+    if (spawn_helper(ex, h, err) < 0) return -1;
+    return await_helper(h, err);
+}
+
+static void stop_helper(helper *h) {
+    if (!h->alive) return;
+    /* closing the request socket ends the helper; killing init ends the rest */
+    eb_sandbox_proc_close(&h->proc);
+    h->alive = 0;
+}
+
+static void free_zygote(eb_zygote *z) {
+    for (int i = 0; i < z->nhelpers; i++) {
+        stop_helper(&z->helpers[i]);
+        pthread_mutex_destroy(&z->helpers[i].lock);
+    }
+    pthread_mutex_destroy(&z->lock);
+    pthread_cond_destroy(&z->freed);
+    free(z->helpers);
+    free(z->busy);
+    free(z);
 }
 
 int eb_zygote_start(eb_executor *ex, eb_err *err) {
@@ -80,9 +115,21 @@ int eb_zygote_start(eb_executor *ex, eb_err *err) {
     pthread_cond_init(&z->freed, NULL);
     z->nslots = ex->jobs;
     z->busy = eb_calloc((size_t)z->nslots, 1);
-    if (start_helper(ex, z, err) < 0) {
-        free(z->busy);
-        free(z);
+    z->nhelpers = (ex->jobs + 1) / 2;
+    z->helpers = eb_calloc((size_t)z->nhelpers, sizeof *z->helpers);
+    for (int i = 0; i < z->nhelpers; i++) {
+        pthread_mutex_init(&z->helpers[i].lock, NULL);
+        z->helpers[i].nslots = (z->nslots + z->nhelpers - 1) / z->nhelpers;
+    }
+    /* start them all, then wait: their start-up overlaps */
+    int rc = 0;
+    for (int i = 0; i < z->nhelpers && rc == 0; i++) rc = spawn_helper(ex, &z->helpers[i], err);
+    for (int i = 0; i < z->nhelpers && rc == 0; i++) rc = await_helper(&z->helpers[i], err);
+    if (rc < 0) {
+        for (int i = 0; i < z->nhelpers; i++) {
+            if (!z->helpers[i].alive && z->helpers[i].proc.pid > 0) z->helpers[i].alive = 1; /* spawned, not awaited */
+        }
+        free_zygote(z);
         return -1;
     }
     ex->zygote = z;
@@ -90,13 +137,8 @@ int eb_zygote_start(eb_executor *ex, eb_err *err) {
 }
 
 void eb_zygote_stop(eb_executor *ex) {
-    eb_zygote *z = ex->zygote;
-    if (!z) return;
-    stop_helper(z);
-    pthread_mutex_destroy(&z->lock);
-    pthread_cond_destroy(&z->freed);
-    free(z->busy);
-    free(z);
+    if (!ex->zygote) return;
+    free_zygote(ex->zygote);
     ex->zygote = NULL;
 }
 
@@ -126,7 +168,7 @@ static void close_all(int *fds, int n) {
 }
 
 /* Sends one request; the helper gets copies of the run's child-side ends. */
-static int send_request(eb_zygote *z, const zreq *q, const int child_fds[6]) {
+static int send_request(helper *h, const zreq *q, const int child_fds[6]) {
     struct iovec iov = {(void *)q, sizeof *q};
     union {
         char buf[CMSG_SPACE(6 * sizeof(int))];
@@ -139,13 +181,13 @@ static int send_request(eb_zygote *z, const zreq *q, const int child_fds[6]) {
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(6 * sizeof(int));
     memcpy(CMSG_DATA(c), child_fds, 6 * sizeof(int));
-    pthread_mutex_lock(&z->lock);
-    ssize_t n = z->alive ? sendmsg(z->proc.ctl_fd, &m, MSG_NOSIGNAL) : -1;
-    pthread_mutex_unlock(&z->lock);
+    pthread_mutex_lock(&h->lock);
+    ssize_t n = h->alive ? sendmsg(h->proc.ctl_fd, &m, MSG_NOSIGNAL) : -1;
+    pthread_mutex_unlock(&h->lock);
     return n == (ssize_t)sizeof *q ? 0 : -1;
 }
 
-static int run_once(eb_executor *ex, eb_zygote *z, int slot, const eb_exec_job *job, const eb_sandbox_limits *lim,
+static int run_once(eb_executor *ex, helper *h, int slot, const eb_exec_job *job, const eb_sandbox_limits *lim,
                     eb_exec_result *out, eb_err *err) {
     int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1}, rep[2] = {-1, -1}, ctl[2] = {-1, -1};
     size_t plen = strlen(job->program);
@@ -166,7 +208,7 @@ static int run_once(eb_executor *ex, eb_zygote *z, int slot, const eb_exec_job *
               .fsize = lim->file_bytes, .files = lim->max_files, .tmp = lim->tmp_bytes,
               .cpu = lim->cpu_s > 0 ? (int64_t)lim->cpu_s : 0, .plen = (int64_t)plen};
     int child_fds[6] = {memfd, in[0], o[1], e[1], rep[1], ctl[1]};
-    int sent = off == plen ? send_request(z, &q, child_fds) : -1;
+    int sent = off == plen ? send_request(h, &q, child_fds) : -1;
     close_all(child_fds, 6);
     if (sent < 0) {
         int fds[] = {in[1], o[0], e[0], rep[0], ctl[0]};
@@ -188,20 +230,17 @@ int eb_zygote_run(eb_executor *ex, const eb_exec_job *job, const eb_sandbox_limi
                   eb_err *err) {
     eb_zygote *z = ex->zygote;
     int slot = take_slot(z);
-    int rc = run_once(ex, z, slot, job, lim, out, err);
+    helper *h = &z->helpers[slot % z->nhelpers];
+    int local = slot / z->nhelpers; /* run uid 1 + local inside the helper's namespace */
+    int rc = run_once(ex, h, local, job, lim, out, err);
     if (rc > 0) {
         /* The helper died or lost a run: start a new one so later runs keep
          * the fast path, and give this run a fresh interpreter. */
-        pthread_mutex_lock(&z->lock);
-        int was_alive = z->alive;
-        pthread_mutex_unlock(&z->lock);
-        if (rc == 2 || !was_alive || 1) {
-            pthread_mutex_lock(&z->lock);
-            stop_helper(z);
-            eb_err e2;
-            start_helper(ex, z, &e2);
-            pthread_mutex_unlock(&z->lock);
-        }
+        pthread_mutex_lock(&h->lock);
+        stop_helper(h);
+        eb_err ignored;
+        start_helper(ex, h, &ignored);
+        pthread_mutex_unlock(&h->lock);
         if (rc == 1 || out->status == EB_EXEC_INTERNAL_ERROR) {
             eb_exec_result_clear(out);
             rc = eb_executor_run_fresh(ex, job, lim, out, err);

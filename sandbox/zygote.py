@@ -1,12 +1,15 @@
 # The fast-path helper.  It runs inside its own sandbox (user, pid, net,
 # mount, ipc, uts, cgroup namespaces; read-only minimal root) and never runs
-# foreign code itself.  For each request it forks a child that creates fresh
-# pid, mount, net, ipc, uts and cgroup namespaces and forks the run there as
-# PID 1; the run mounts its own empty /tmp, drops to an unprivileged uid,
-# applies rlimits, loses every capability, installs the seccomp filter and
-# only then executes the program in the copy-on-write image of this already
-# initialised interpreter.  When the run ends, its PID namespace and
-# everything in it die with it.
+# foreign code itself.  It keeps a few spare runners ready: a spare is a
+# child ("keeper") that has created fresh pid, mount, net, ipc, uts and
+# cgroup namespaces and forked the future run there as PID 1, which has
+# mounted its own empty /tmp and waits.  A request goes to a spare: the run
+# then drops to an unprivileged uid, applies rlimits, loses every capability,
+# installs the seccomp filter and only then executes the program in the
+# copy-on-write image of this already initialised interpreter.  When the run
+# ends, its PID namespace and everything in it die with it; each spare serves
+# exactly one run.  Preparing the namespaces ahead of time takes their
+# set-up latency off the critical path.
 import os
 import sys
 import socket
@@ -76,10 +79,16 @@ def load_filter(bpf, flags):
     return libc.syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(prog))
 
 
-def drop_privileges(slot, use_setuid):
+def drop_bounding_set():
+    """Once, in the helper: nothing forked from it can regain a capability
+    through execve.  Its own permitted set (needed to build namespaces) is
+    unaffected."""
     for cap in range(64):
         libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
     check(libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear ambient capabilities")
+
+
+def drop_privileges(slot, use_setuid):
     if use_setuid:
         uid = 1 + slot
         os.setgroups([])
@@ -159,20 +168,28 @@ def run_program(src):
     return rc
 
 
-def run_b(req, fds):
-    """PID 1 of the run's namespaces; becomes the program."""
-    memfd, stdin, stdout, stderr, rep, ctl = fds
+def run_b(keeper, tmp_bytes):
+    """PID 1 of a spare's namespaces: prepares, waits for its request,
+    becomes the program."""
+    rep = -1
     try:
-        slot, tasks, setuid, _, memory, fsize, nfiles, tmp, cpu, plen = req
-        opts = ("mode=1777,nr_inodes=4096,size=%d" % tmp).encode()
+        opts = ("mode=1777,nr_inodes=4096,size=%d" % tmp_bytes).encode()
         check(libc.mount(b"eb-tmp", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, opts), "mount /tmp")
+        os.chdir("/tmp")
+        msg, fds, _, _ = socket.recv_fds(keeper, 4096, 8)
+        keeper.close()
+        if len(msg) != REQUEST.size or len(fds) != 6:
+            os._exit(0)
+        req = REQUEST.unpack(msg)
+        memfd, stdin, stdout, stderr, rep, ctlfd = fds
+        slot, tasks, setuid, _, memory, fsize, nfiles, tmp, cpu, plen = req
+        ctl = socket.socket(fileno=ctlfd)
         src = os.pread(memfd, plen, 0).decode("utf-8", "surrogateescape")
         os.close(memfd)
         for i, fd in enumerate((stdin, stdout, stderr)):
             os.dup2(fd, i)
             os.close(fd)
         os.setsid()
-        os.chdir("/tmp")
         os.environ.clear()
         os.environ.update(ENV)
         set_limits(req)
@@ -190,33 +207,47 @@ def run_b(req, fds):
         os.close(rep)
         libc.syscall(SYS_close_range, 3, 0xFFFFFFFF, 0)
     except BaseException as e:
-        report(rep, REPORT_SETUP_ERROR, err=getattr(e, "errno", 0) or 0, msg="fast path: %r" % (e,))
+        if rep >= 0:
+            report(rep, REPORT_SETUP_ERROR, err=getattr(e, "errno", 0) or 0, msg="fast path: %r" % (e,))
         os._exit(127)
     fresh_stdio()
-    gc.collect()
     os._exit(run_program(src))
 
 
-def run_a(req, fds, server):
-    """Outside the run's namespaces: creates them, waits, reports."""
-    rep = fds[4]
+def run_keeper(conn, server, spares, tmp_bytes):
+    """Outside the run's namespaces: creates them with the run inside,
+    forwards the request to it, waits, reports."""
+    rep = -1
     try:
         server.close()
+        for other in spares:
+            other.close()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
         check(libc.unshare(flags), "unshare")
-        ctl = socket.socket(fileno=fds[5])
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
         if pid == 0:
-            run_b(req, fds[:5] + [ctl])
-        ctl.close()
-        for fd in fds[:4]:
-            os.close(fd)
+            conn.close()
+            mine.close()
+            run_b(theirs, tmp_bytes)
+        theirs.close()
+        msg, fds, _, _ = socket.recv_fds(conn, 4096, 8)
+        conn.close()
+        if len(fds) == 6:
+            rep = fds[4]
+            socket.send_fds(mine, [msg], fds)
+        for fd in fds:
+            if fd != rep:
+                os.close(fd)
+        mine.close()
         _, status, ru = os.wait4(pid, 0)
-        report(rep, REPORT_EXIT, status=status, ru=ru)
+        if rep >= 0:
+            report(rep, REPORT_EXIT, status=status, ru=ru)
     except BaseException as e:
         try:
-            report(rep, REPORT_SETUP_ERROR, err=getattr(e, "errno", 0) or 0, msg="fast path: %r" % (e,))
+            if rep >= 0:
+                report(rep, REPORT_SETUP_ERROR, err=getattr(e, "errno", 0) or 0, msg="fast path: %r" % (e,))
         except BaseException:
             pass
     os._exit(0)
@@ -224,9 +255,24 @@ def run_a(req, fds, server):
 
 def serve():
     server = socket.socket(fileno=3)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # runs' parents are reaped by the kernel
+    nspares = max(1, int(sys.argv[1]) if len(sys.argv) > 1 else 2)
+    tmp_bytes = int(sys.argv[2]) if len(sys.argv) > 2 else 16 << 20
+    drop_bounding_set()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
     gc.collect()
     gc.freeze()  # keep the shared image out of the collector: fewer copied pages per run
+    spares = []
+
+    def add_spare():
+        ours, keeper_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        if os.fork() == 0:
+            ours.close()
+            run_keeper(keeper_end, server, spares, tmp_bytes)
+        keeper_end.close()
+        spares.append(ours)
+
+    for _ in range(nspares):
+        add_spare()
     server.send(b"R")  # ready
     while True:
         try:
@@ -235,16 +281,16 @@ def serve():
             continue
         if not msg:
             os._exit(0)
-        if len(msg) != REQUEST.size or len(fds) != 6:
-            for fd in fds:
-                os.close(fd)
-            continue
-        req = REQUEST.unpack(msg)
-        pid = os.fork()
-        if pid == 0:
-            run_a(req, list(fds), server)
+        if len(msg) == REQUEST.size and len(fds) == 6:
+            spare = spares.pop(0)
+            try:
+                socket.send_fds(spare, [msg], fds)
+            except OSError:
+                pass  # the spare died; the run sees its report pipe close and is retried
+            spare.close()
         for fd in fds:
             os.close(fd)
+        add_spare()
 
 
 serve()

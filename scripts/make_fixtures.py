@@ -111,7 +111,7 @@ def make_tokenizer(path):
 
 
 def text_config(kind):
-    common = dict(vocab_size=VOCAB, max_position_embeddings=512, final_logit_softcapping=30.0,
+    common = dict(vocab_size=VOCAB, max_position_embeddings=8192, final_logit_softcapping=30.0,
                   rope_parameters=ROPE, rms_norm_eps=1e-6, initializer_range=0.25,
                   vocab_size_per_layer_input=VOCAB, bos_token_id=2, eos_token_id=1, pad_token_id=0)
     if kind == "dense":

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Builds the tokenizer test fixtures under tests/fixtures/tokenizers/.
 
-Five small tokenizers are trained with the Hugging Face `tokenizers` library
-(pip install tokenizers) on text from the benchmark datasets, each in the
+Six small tokenizers are trained with the Hugging Face `tokenizers` library
+(pip install tokenizers; transformers for the Gemma one) on text from the
+benchmark datasets, each in the
 shape of a real model family's tokenizer.json:
 
-  gemma_like      BPE + byte_fallback + fuse_unk, normalizer Replace(" ", "▁"),
-                  no pre-tokenizer, decoder Replace/ByteFallback/Fuse, special
-                  and added tokens (Gemma 4's pipeline)
+  gemma_like      built by transformers' GemmaTokenizer class (the one the
+                  Gemma 4 converter uses): BPE + byte_fallback + fuse_unk,
+                  normalizer Replace(" ", "▁"), Split(" ") pre-tokenizer (a
+                  no-op after the normalizer), decoder Replace/ByteFallback/
+                  Fuse, special and added tokens
   gpt2_like       ByteLevel pre-tokenizer (GPT-2 regex through PCRE2) and
                   decoder, an lstrip special token, a single_word added token
   llama3_like     Split(regex, Isolated) + ByteLevel(use_regex=false),
@@ -16,6 +19,10 @@ shape of a real model family's tokenizer.json:
                   with Strip, TemplateProcessing, a normalized added token
   metaspace_like  Metaspace pre-tokenizer (prepend_scheme "first", split),
                   no byte fallback (fused <unk>), Metaspace decoder
+  variety_like    the remaining supported components: Strip and regex
+                  Replace normalizers, every Split behaviour and invert,
+                  Digits, Whitespace, continuing_subword_prefix and
+                  end_of_word_suffix, BertProcessing, an rstrip token
 
 Then the library encodes a corpus (the four suites' prompts and code from
 the datasets, Unicode, emoji, whitespace runs, special-token markup, random
@@ -151,7 +158,7 @@ def corpus():
         "Ġ Ċ ĉ byte-level lookalikes", "control \x01\x02\x03\x07\x08\x0b\x0c\x1b[31mred\x1b[0m\x7f",
         "private use \ue000\uf8ff and noncharacters \ufdd0\uffff and plane 2 \U00020000\U0002a6d6",
         "music 𝄞 and math 𝔸𝔹ℂ and old italic 𐌀𐌁",
-        "hello_world hello_worldly xhello_world hello_world_ (hello_world)", "a <mask> b  <mask>c",
+        "hello_world hello_worldly xhello_world hello_world_ (hello_world)", "a <mask> b  <mask>c", "x <r>   y<r>z", "\u2018quoted\u2019, a-b--c: d;; e... f!? 12,345.67",
     ]
     for i, s in enumerate(u):
         items.append((f"unicode/{i}", s))
@@ -229,9 +236,13 @@ def build_all(texts):
     t = train(texts, models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True), 3600, GEMMA_SPECIALS,
               normalizer=normalizers.Replace(" ", "▁"), pre=words_regex(), limit_alphabet=160)
     d = renumber(t, GEMMA_SPECIALS, True)
-    d["pre_tokenizer"] = None
-    tk = Tokenizer.from_str(json.dumps(d))
-    tk.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse()])
+    # The pipeline is assembled by transformers' own GemmaTokenizer class,
+    # which the Gemma 4 converter uses, so the file has exactly its shape.
+    from transformers.models.gemma.tokenization_gemma import GemmaTokenizer
+    gt = GemmaTokenizer(vocab=d["model"]["vocab"], merges=[tuple(m) for m in d["model"]["merges"]],
+                        add_bos_token=False)
+    tk = Tokenizer.from_str(gt.backend_tokenizer.to_str())
+    tk.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in GEMMA_SPECIALS])
     tk.add_tokens([AddedToken("<start_of_image>", special=False, normalized=False)])
     toks["gemma_like"] = tk
 
@@ -274,6 +285,29 @@ def build_all(texts):
               pre=pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=True), limit_alphabet=100)
     t.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="first")
     toks["metaspace_like"] = t
+
+    # Everything else the loader accepts: Strip and regex Replace
+    # normalizers; every split behaviour, invert, Digits, Whitespace (\w);
+    # subword prefix and word suffix; BertProcessing; an rstrip token.
+    pre = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(",", "merged_with_previous"),
+        pre_tokenizers.Split(Regex(r"[.!?]"), "merged_with_next"),
+        pre_tokenizers.Split(Regex(r"[^\-]+"), "merged_with_previous", invert=True),
+        pre_tokenizers.Split(Regex(r"[:;]"), "contiguous"),
+        pre_tokenizers.Split(Regex(r"\s{4,}"), "removed"),
+        pre_tokenizers.Digits(individual_digits=False),
+        pre_tokenizers.Whitespace()])
+    norm = normalizers.Sequence([normalizers.Strip(), normalizers.Replace(Regex("[\u2018\u2019]"), "'")])
+    t = Tokenizer(models.BPE(unk_token="[UNK]", continuing_subword_prefix="##", end_of_word_suffix="</w>"))
+    t.normalizer = norm
+    t.pre_tokenizer = pre
+    tr = trainers.BpeTrainer(vocab_size=2500, special_tokens=["[UNK]", "[CLS]", "[SEP]"], limit_alphabet=120,
+                             continuing_subword_prefix="##", end_of_word_suffix="</w>", show_progress=False)
+    t.train_from_iterator(texts, tr)
+    t.decoder = decoders.Sequence([decoders.Replace("##", ""), decoders.Replace("</w>", " "), decoders.Fuse()])
+    t.post_processor = processors.BertProcessing(("[SEP]", t.token_to_id("[SEP]")), ("[CLS]", t.token_to_id("[CLS]")))
+    t.add_special_tokens([AddedToken("<r>", rstrip=True, special=True, normalized=False)])
+    toks["variety_like"] = t
     return toks
 
 

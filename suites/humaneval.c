@@ -45,9 +45,10 @@ static int on_plus(const cJSON *o, eb_jloc loc, void *vctx, eb_err *err) {
     for (size_t i = 0; i < c->s->n_items; i++) {
         eb_item *it = &c->s->items[i];
         if (strcmp(it->id, task) != 0) continue;
-        char *json = cJSON_PrintUnformatted(o);
-        it->plus_json = eb_strdup(json);
-        cJSON_free(json);
+        /* The raw line, not a re-print: cJSON holds numbers as doubles, and
+         * printing them again would turn 1.0 into 1 and round integers above
+         * 2^53, changing the inputs the plus tests feed to solutions. */
+        it->plus_json = eb_strndup(loc.text, loc.len);
         return 0;
     }
     return eb_err_set(err, "%s:%ld: HumanEval+ task %s is not in %s", loc.file, loc.line, task, HE_FILE);

@@ -206,7 +206,7 @@ static int load_subset(const eb_suite_options *opt, eb_suite *s, eb_err *err) {
             continue;
         }
         cJSON *o = cJSON_ParseWithLength(p, n);
-        eb_jloc loc = {ppath, line};
+        eb_jloc loc = {ppath, line, p, n};
         const char *qid = o ? eb_json_str(o, "question_id", loc, err) : NULL;
         const char *date = qid ? eb_json_str(o, "contest_date", loc, err) : NULL;
         const char *prompt = date ? eb_json_str(o, "prompt", loc, err) : NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "extract/code_block.h"
 #include "suite.h"
 
 char *eb_mmlu_format_question(const eb_item *it);
@@ -30,8 +31,6 @@ static char *mmlu_fewshot_prompt(const eb_item *it) {
     free(q);
     return eb_buf_take(&b);
 }
-
-static const char *const humaneval_stops[] = {"\nclass", "\ndef", "\n#", "\nif", "\nprint"};
 
 static const char LCB_SYSTEM[] =
     "You are an expert Python programmer. You will be given a question (problem specification) and will generate "
@@ -97,7 +96,7 @@ int eb_suite_build_prompt(const eb_suite *s, const eb_item *it, const eb_suite_o
             p->prompt = eb_buf_take(&b);
         } else {
             p->prompt = eb_strdup(it->question);
-            set_stops(p, humaneval_stops, sizeof humaneval_stops / sizeof humaneval_stops[0]);
+            set_stops(p, eb_humaneval_stops, EB_HUMANEVAL_N_STOPS);
         }
         p->max_tokens = chat ? 4096 : 1024;
     } else if (strcmp(s->name, "math") == 0) {

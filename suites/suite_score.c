@@ -66,8 +66,7 @@ static char *humaneval_solution(const eb_item *it, const eb_suite_options *opt, 
     eb_buf b = {0};
     eb_buf_puts(&b, it->question);
     if (opt->style == EB_PROMPT_COMPLETION) {
-        static const char *const stops[] = {"\nclass", "\ndef", "\n#", "\nif", "\nprint"};
-        char *cut = eb_truncate_at_stops(text, stops, sizeof stops / sizeof stops[0]);
+        char *cut = eb_truncate_at_stops(text, eb_humaneval_stops, EB_HUMANEVAL_N_STOPS);
         eb_buf_puts(&b, cut);
         free(cut);
     } else {
@@ -80,6 +79,17 @@ static char *humaneval_solution(const eb_item *it, const eb_suite_options *opt, 
         free(code);
     }
     return eb_buf_take(&b);
+}
+
+static int count_fence_lines(const char *text) {
+    int n = 0;
+    for (const char *line = text; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        if (memmem(line, len, "```", 3)) n++;
+        line = nl ? nl + 1 : NULL;
+    }
+    return n;
 }
 
 int eb_suite_score(const eb_suite *s, const eb_item *it, const eb_suite_options *opt, const char *raw,
@@ -106,7 +116,11 @@ int eb_suite_score(const eb_suite *s, const eb_item *it, const eb_suite_options 
         if (!ex) {
             rc = eb_err_set(err, "LiveCodeBench scoring needs the code sandbox");
         } else {
-            char *code = opt->style == EB_PROMPT_COMPLETION ? eb_strdup(text) : eb_extract_code_block(text, "python");
+            /* Upstream LiveCodeBench gives up (empty program) when the response
+             * has fewer than two fence lines; so do we. */
+            char *code = opt->style == EB_PROMPT_COMPLETION ? eb_strdup(text)
+                         : count_fence_lines(text) >= 2 ? eb_extract_code_block(text, "python")
+                                                        : NULL;
             if (!code || !code[0]) {
                 out->correct = 0;
                 out->extracted = code ? code : eb_strdup("");

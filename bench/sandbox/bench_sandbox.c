@@ -3,8 +3,12 @@
  * Executions per second and milliseconds per execution for the 164
  * canonical HumanEval programs (prompt + canonical_solution + test +
  * check(entry_point)), in one run on the same machine:
- *   baseline  fork + exec python3 with a timeout, no isolation (what the
- *             reference harnesses do when they do not run code in-process)
+ *   baseline  fork + exec python3 -I -S with a timeout, no isolation: the
+ *             naive harness with the cheapest interpreter start-up (no site
+ *             module), the reference all ratios are computed against
+ *   naive     the same with a plain `python3` (site module and whatever .pth
+ *             files the host installs run at every start, as in the
+ *             reference harnesses)
  *   fresh     our sandbox, a fresh interpreter per execution
  *   fast      our sandbox, fast path (pre-initialised interpreter forked into
  *             fresh namespaces per execution)
@@ -30,6 +34,7 @@
 #include "timeutil.h"
 
 #define TIMEOUT_S 10.0
+#define NMODES 4
 
 typedef struct programs {
     char **src;
@@ -54,14 +59,15 @@ static int add_program(const cJSON *obj, eb_jloc loc, void *ctx, eb_err *err) {
 }
 
 /* The naive harness: fork + exec, output captured, killed at the timeout. */
-static int baseline_one(const char *python, const char *src) {
+static int baseline_one(const char *python, int no_site, const char *src) {
     int out[2];
     if (pipe2(out, O_CLOEXEC) < 0) return -1;
     pid_t pid = fork();
     if (pid == 0) {
         dup2(out[1], 1);
         dup2(out[1], 2);
-        execl(python, python, "-I", "-S", "-c", src, (char *)NULL);
+        if (no_site) execl(python, python, "-I", "-S", "-c", src, (char *)NULL);
+        else execl(python, python, "-c", src, (char *)NULL);
         _exit(127);
     }
     close(out[1]);
@@ -86,6 +92,7 @@ typedef struct mode {
     const char *name;
     eb_executor *ex;       /* NULL: baseline */
     const char *python;
+    int no_site;
     programs *progs;
     atomic_int next, passed, failed;
     double latency_sum_ms;
@@ -100,7 +107,7 @@ static void *worker(void *arg) {
         double t0 = eb_now_ms();
         int ok;
         if (!m->ex) {
-            ok = baseline_one(m->python, m->progs->src[i]) == 0;
+            ok = baseline_one(m->python, m->no_site, m->progs->src[i]) == 0;
         } else {
             eb_exec_job job = {.program = m->progs->src[i], .wall_time_limit_s = TIMEOUT_S};
             eb_exec_result r;
@@ -175,18 +182,19 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_sandbox: %s\n", err.msg);
         return 1;
     }
-    mode modes[3] = {
-        {.name = "baseline: fork+exec python3, no isolation", .python = "/usr/bin/python3", .progs = &progs},
+    mode modes[NMODES] = {
+        {.name = "baseline: fork+exec python3 -I -S", .python = "/usr/bin/python3", .no_site = 1, .progs = &progs},
+        {.name = "naive: fork+exec python3 (with site)", .python = "/usr/bin/python3", .progs = &progs},
         {.name = "sandbox, fresh interpreter", .ex = fresh, .progs = &progs},
         {.name = "sandbox, fast path", .ex = fast, .progs = &progs},
     };
-    double best[3] = {0, 0, 0}, lat[3] = {0, 0, 0};
+    double best[NMODES] = {0}, lat[NMODES] = {0};
     int bad = 0;
-    for (int m = 0; m < 3; m++) pthread_mutex_init(&modes[m].lock, NULL);
+    for (int m = 0; m < NMODES; m++) pthread_mutex_init(&modes[m].lock, NULL);
     /* rounds interleave the modes so background load affects all alike;
      * the best round of each mode is reported */
     for (int r = 0; r < rounds; r++) {
-        for (int m = 0; m < 3; m++) {
+        for (int m = 0; m < NMODES; m++) {
             double s = run_mode(&modes[m], jobs);
             if (atomic_load(&modes[m].passed) != progs.n) {
                 fprintf(stderr, "bench_sandbox: %s: %d of %d programs passed\n", modes[m].name,
@@ -201,14 +209,15 @@ int main(int argc, char **argv) {
     }
     printf("HumanEval canonical programs: %d, workers: %d, rounds: %d (best round shown)\n", progs.n, jobs, rounds);
     printf("%-44s %10s %12s %14s %10s\n", "mode", "exec/s", "ms/exec", "latency ms", "vs base");
-    for (int m = 0; m < 3; m++) {
+    for (int m = 0; m < NMODES; m++) {
         double rate = progs.n / best[m];
         printf("%-44s %10.1f %12.2f %14.2f %9.2fx\n", modes[m].name, rate, best[m] * 1000.0 / progs.n, lat[m],
                rate / (progs.n / best[0]));
     }
+    printf("vs base = throughput relative to the first row\n");
     printf("fast path start-up (once per executor): %.0f ms\n", fast_start_ms);
     printf("ms/exec = wall time / programs with %d workers; latency = mean time of one execution\n", jobs);
-    for (int m = 0; m < 3; m++) pthread_mutex_destroy(&modes[m].lock);
+    for (int m = 0; m < NMODES; m++) pthread_mutex_destroy(&modes[m].lock);
     eb_executor_destroy(fresh);
     eb_executor_destroy(fast);
     for (int i = 0; i < progs.n; i++) free(progs.src[i]);

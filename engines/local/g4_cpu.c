@@ -49,30 +49,58 @@ static void cpu_zero(eb_g4_backend *b, float *dst, size_t n) {
 
 /* ---- matrix products ---------------------------------------------------- */
 
-/* Four 4-wide accumulators: SSE on every x86-64, NEON on arm64. */
-typedef float v4 __attribute__((vector_size(16)));
+/* Dot products with eight independent accumulators that the compiler maps
+ * to vector lanes (SSE by default; AVX2 or AVX-512 in the clones below).
+ * It never reassociates float sums itself, so every clone, and the tiled
+ * and single versions, add in exactly the same order: a row's result does
+ * not depend on the batch it was computed in. */
+#define LANES 8
 
-static inline v4 load4(const float *p) {
-    v4 v;
-    memcpy(&v, p, sizeof v);
-    return v;
+static inline float reduce_lanes(float *acc) {
+    for (int w = LANES / 2; w >= 1; w /= 2)
+        for (int k = 0; k < w; k++) acc[k] += acc[k + w];
+    return acc[0];
 }
 
 static inline float dot(const float *a, const float *b, int n) {
-    v4 acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
+    float acc[LANES] = {0};
     int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        acc0 += load4(a + i) * load4(b + i);
-        acc1 += load4(a + i + 4) * load4(b + i + 4);
-        acc2 += load4(a + i + 8) * load4(b + i + 8);
-        acc3 += load4(a + i + 12) * load4(b + i + 12);
-    }
-    for (; i + 4 <= n; i += 4) acc0 += load4(a + i) * load4(b + i);
-    v4 s4 = (acc0 + acc1) + (acc2 + acc3);
-    float s = (s4[0] + s4[1]) + (s4[2] + s4[3]);
-    for (; i < n; i++) s += a[i] * b[i];
-    return s;
+    for (; i + LANES <= n; i += LANES)
+        for (int k = 0; k < LANES; k++) acc[k] += a[i + k] * b[i + k];
+    for (int k = 0; i + k < n; k++) acc[k] += a[i + k] * b[i + k];
+    return reduce_lanes(acc);
 }
+
+/* Two weight rows against four input rows: each load feeds several
+ * multiply-adds.  out[r][t] = dot(w[r], x[t]). */
+static inline void dot_2x4(const float *w0, const float *w1, const float *const x[4], int n, float out[2][4]) {
+    float acc[2][4][LANES] = {{{0}}};
+    int i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int k = 0; k < LANES; k++) {
+            float a = w0[i + k], b = w1[i + k];
+            for (int t = 0; t < 4; t++) {
+                acc[0][t][k] += a * x[t][i + k];
+                acc[1][t][k] += b * x[t][i + k];
+            }
+        }
+    for (int k = 0; i + k < n; k++)
+        for (int t = 0; t < 4; t++) {
+            acc[0][t][k] += w0[i + k] * x[t][i + k];
+            acc[1][t][k] += w1[i + k] * x[t][i + k];
+        }
+    for (int t = 0; t < 4; t++) {
+        out[0][t] = reduce_lanes(acc[0][t]);
+        out[1][t] = reduce_lanes(acc[1][t]);
+    }
+}
+
+/* Builds of the hot loops for wider vector units, picked at load time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EB_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define EB_HOT
+#endif
 
 static void row_to_f32(const eb_g4_tensor *w, int64_t row, int in, float *dst) {
     if (w->dtype == EB_DT_BF16) {
@@ -97,7 +125,7 @@ typedef struct mm_job {
     float *y;
 } mm_job;
 
-static void mm_task(void *ctx, int task, int worker) {
+EB_HOT static void mm_task(void *ctx, int task, int worker) {
     mm_job *j = ctx;
     int r0 = task * MM_ROWS_PER_TASK;
     int r1 = r0 + MM_ROWS_PER_TASK < j->out ? r0 + MM_ROWS_PER_TASK : j->out;
@@ -112,7 +140,23 @@ static void mm_task(void *ctx, int task, int worker) {
             rows[r - r0] = (const float *)j->w->data + (j->row0 + r) * (int64_t)in;
         }
     }
-    for (int t = 0; t < j->n; t++) {
+    int t = 0;
+    for (; t + 4 <= j->n; t += 4) {
+        const float *x[4];
+        for (int q = 0; q < 4; q++) x[q] = j->x + (size_t)(t + q) * in;
+        int r = r0;
+        for (; r + 2 <= r1; r += 2) {
+            float o[2][4];
+            dot_2x4(rows[r - r0], rows[r + 1 - r0], x, in, o);
+            for (int q = 0; q < 4; q++) {
+                j->y[(size_t)(t + q) * j->out + r] = o[0][q];
+                j->y[(size_t)(t + q) * j->out + r + 1] = o[1][q];
+            }
+        }
+        for (; r < r1; r++)
+            for (int q = 0; q < 4; q++) j->y[(size_t)(t + q) * j->out + r] = dot(rows[r - r0], x[q], in);
+    }
+    for (; t < j->n; t++) {
         const float *x = j->x + (size_t)t * in;
         float *y = j->y + (size_t)t * j->out;
         for (int r = r0; r < r1; r++) y[r] = dot(rows[r - r0], x, in);
@@ -200,7 +244,7 @@ typedef struct attn_job {
     const eb_g4_attn *a;
 } attn_job;
 
-static void attn_task(void *ctx, int task, int worker) {
+EB_HOT static void attn_task(void *ctx, int task, int worker) {
     attn_job *j = ctx;
     const eb_g4_attn *a = j->a;
     int r = task / a->n_heads, h = task % a->n_heads;

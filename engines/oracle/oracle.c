@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "item.h"
+#include "jsonutil.h"
 #include "queue.h"
 
 typedef struct oracle {
@@ -53,10 +54,20 @@ static void answer(const eb_request *req, eb_response *r) {
         eb_buf_printf(&b, "Working through the problem step by step gives the result.\n\nThe answer is $\\boxed{%s}$.",
                       it->answer);
     } else if (strcmp(it->suite, "humaneval") == 0) {
+        /* HumanEval+ ships corrected canonical solutions (HumanEval/32's
+         * original misses the root tolerance on plus inputs): prefer them. */
+        cJSON *plus = it->plus_json ? cJSON_Parse(it->plus_json) : NULL;
+        const char *sol = plus ? eb_json_str_opt(plus, "canonical_solution") : NULL;
+        const char *prompt = plus ? eb_json_str_opt(plus, "prompt") : NULL;
+        if (!sol || !prompt) {
+            sol = it->solution;
+            prompt = it->question;
+        }
         if (req->chat)
-            eb_buf_printf(&b, "Here is the implementation:\n\n```python\n%s%s```\n", it->question, it->solution);
+            eb_buf_printf(&b, "Here is the implementation:\n\n```python\n%s%s```\n", prompt, sol);
         else
-            eb_buf_puts(&b, it->solution);
+            eb_buf_puts(&b, sol);
+        cJSON_Delete(plus);
     } else {
         eb_buf_puts(&b, "I do not have a reference solution for this problem.");
     }

@@ -25,6 +25,7 @@ typedef struct eb_remote_tuning {
     long total_timeout_ms;     /* whole exchange (600000: reasoning models are slow) */
     long stall_timeout_s;      /* abort when no byte arrives for this long (120) */
     double decrease_window_ms; /* the adaptive limit shrinks at most once per window (1000) */
+    double batch_poll_ms;      /* --batch: how often to ask whether a batch ended (30000) */
 } eb_remote_tuning;
 
 void eb_remote_default_tuning(eb_remote_tuning *t);

@@ -22,6 +22,7 @@
 #include "fileio.h"
 #include "pricing.h"
 #include "remote.h"
+#include "remote_core.h"
 #include "remote_internal.h"
 #include "retry.h"
 #include "strutil.h"
@@ -31,57 +32,6 @@
 #define EB_REMOTE_DEFAULT_CONCURRENCY 8
 #define EB_REMOTE_MAX_BODY (64L << 20)  /* a response larger than this is not an answer */
 
-typedef struct rq {
-    struct rq *next;           /* in the pending list */
-    uint64_t id;
-    char *url;
-    char *body;
-    size_t body_len;
-    eb_remote_req_info info;
-    int attempts;              /* exchanges started so far */
-    double ready_at;           /* monotonic ms before which it must not start */
-    double started_at;
-    CURL *easy;
-    size_t active_index;       /* position in remote.active while in flight */
-    eb_buf resp;
-    char errbuf[CURL_ERROR_SIZE];
-    /* from the current attempt's headers */
-    char *request_id;
-    double retry_after_ms;     /* retry-after / retry-after-ms; -1 none */
-    double reset_ms;           /* provider rate-limit reset; -1 none */
-    char *last_error;          /* the latest retryable failure, for the final message */
-} rq;
-
-typedef struct remote {
-    const eb_provider *prov;
-    eb_engine eng;
-    char *base_url;
-    char *key;                 /* never printed: error texts are redacted */
-    struct curl_slist *headers;
-    eb_pricing *pricing;
-    eb_remote_tuning tun;
-    CURLM *multi;
-    bool https;
-
-    rq *pending_head, *pending_tail;
-    size_t n_pending, n_active;
-    rq **active;               /* in flight (n_active of them) */
-    size_t active_cap;
-
-    eb_response *done;         /* finished responses not yet returned by poll */
-    size_t done_head, done_len, done_cap;
-
-    CURL **pool;               /* idle easy handles, reused for their buffers */
-    size_t n_pool, pool_cap;
-
-    int limit, max_limit;
-    int ok_since_change;
-    double last_decrease;
-    uint64_t rng;
-
-    char *fatal;               /* set once a fatal error was delivered */
-    eb_remote_stats stats;
-} remote;
 
 void eb_remote_default_tuning(eb_remote_tuning *t) {
     t->max_attempts = 8;
@@ -91,9 +41,10 @@ void eb_remote_default_tuning(eb_remote_tuning *t) {
     t->total_timeout_ms = 600000;
     t->stall_timeout_s = 120;
     t->decrease_window_ms = 1000;
+    t->batch_poll_ms = 30000;
 }
 
-static double epoch_s(void) {
+double eb_remote_epoch_s(void) {
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
@@ -101,7 +52,7 @@ static double epoch_s(void) {
 
 /* ---- responses ---------------------------------------------------------- */
 
-static eb_response *push_done(remote *r) {
+eb_response *eb_remote_push_done(remote *r) {
     if (r->done_head == r->done_len) r->done_head = r->done_len = 0;
     if (r->done_len == r->done_cap) {
         if (r->done_head > 0) {
@@ -120,7 +71,7 @@ static eb_response *push_done(remote *r) {
     return resp;
 }
 
-static void rq_free(rq *q) {
+void eb_remote_rq_free(rq *q) {
     free(q->url);
     free(q->body);
     for (size_t i = 0; i < q->info.n_stop; i++) free(q->info.stop[i]);
@@ -134,15 +85,14 @@ static void rq_free(rq *q) {
 
 /* The provider's and server's words with the key cut out, in case a server
  * echoes it ("Incorrect API key provided: sk-...").  Also one line. */
-static char *redact(const remote *r, const char *text) {
+char *eb_remote_redact(const remote *r, const char *text) {
     char *s = r->key && *r->key ? eb_replace_all(text, r->key, "***") : eb_strdup(text);
     for (char *p = s; *p; p++)
         if (*p == '\n' || *p == '\r') *p = ' ';
     return s;
 }
 
-static void deliver_error(remote *r, rq *q, bool fatal, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void deliver_error(remote *r, rq *q, bool fatal, const char *fmt, ...) {
+void eb_remote_deliver_error(remote *r, rq *q, bool fatal, const char *fmt, ...) {
     char msg[1400];
     va_list ap;
     va_start(ap, fmt);
@@ -150,16 +100,16 @@ static void deliver_error(remote *r, rq *q, bool fatal, const char *fmt, ...) {
     va_end(ap);
     eb_buf line = {0};
     eb_buf_printf(&line, "%s model %s: %s", r->prov->name, r->eng.model, msg);
-    eb_response *resp = push_done(r);
+    eb_response *resp = eb_remote_push_done(r);
     resp->id = q->id;
     resp->ok = false;
     resp->fatal = fatal;
-    resp->error = redact(r, eb_buf_str(&line));
+    resp->error = eb_remote_redact(r, eb_buf_str(&line));
     if (q->request_id) resp->provider_request_id = eb_strdup(q->request_id);
     eb_buf_free(&line);
     r->stats.failed++;
     if (fatal && !r->fatal) r->fatal = eb_strdup(resp->error);
-    rq_free(q);
+    eb_remote_rq_free(q);
 }
 
 /* ---- adaptive concurrency ----------------------------------------------- */
@@ -199,7 +149,7 @@ static void cancel_pending(remote *r) {
         rq *q = r->pending_head;
         r->pending_head = q->next;
         r->n_pending--;
-        deliver_error(r, q, true, "not sent: the run is stopping after an earlier fatal error (%s)", r->fatal);
+        eb_remote_deliver_error(r, q, true, "not sent: the run is stopping after an earlier fatal error (%s)", r->fatal);
     }
     r->pending_tail = NULL;
 }
@@ -239,11 +189,11 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud) {
         double ms;
         if (eb_parse_double(value, &ms) && ms >= 0) q->retry_after_ms = fmax(q->retry_after_ms, ms);
     } else if (!strcmp(name, "retry-after")) {
-        q->retry_after_ms = fmax(q->retry_after_ms, eb_parse_retry_after_ms(value, epoch_s()));
+        q->retry_after_ms = fmax(q->retry_after_ms, eb_parse_retry_after_ms(value, eb_remote_epoch_s()));
     } else if (!strcmp(name, "x-ratelimit-reset-requests") || !strcmp(name, "x-ratelimit-reset-tokens")) {
         q->reset_ms = fmax(q->reset_ms, eb_parse_duration_ms(value));
     } else if (eb_starts_with(name, "anthropic-ratelimit-") && eb_ends_with(name, "-reset")) {
-        q->reset_ms = fmax(q->reset_ms, eb_parse_rfc3339_delay_ms(value, epoch_s()));
+        q->reset_ms = fmax(q->reset_ms, eb_parse_rfc3339_delay_ms(value, eb_remote_epoch_s()));
     } else if (!strcmp(name, "request-id") || !strcmp(name, "x-request-id")) {
         set_header_value(&q->request_id, value, vlen);
     }
@@ -314,13 +264,13 @@ static void start_attempt(remote *r, rq *q) {
 
 static void schedule_retry(remote *r, rq *q, double hint_ms, const char *why) {
     free(q->last_error);
-    q->last_error = redact(r, why);
+    q->last_error = eb_remote_redact(r, why);
     if (r->fatal) {
-        deliver_error(r, q, true, "not retried: the run is stopping after an earlier fatal error (%s)", r->fatal);
+        eb_remote_deliver_error(r, q, true, "not retried: the run is stopping after an earlier fatal error (%s)", r->fatal);
         return;
     }
     if (q->attempts >= r->tun.max_attempts) {
-        deliver_error(r, q, false, "gave up after %d attempts; last error: %s", q->attempts, q->last_error);
+        eb_remote_deliver_error(r, q, false, "gave up after %d attempts; last error: %s", q->attempts, q->last_error);
         return;
     }
     double delay = eb_retry_backoff_ms(q->attempts - 1, r->tun.backoff_base_ms, r->tun.backoff_cap_ms, &r->rng);
@@ -332,7 +282,7 @@ static void schedule_retry(remote *r, rq *q, double hint_ms, const char *why) {
     pending_append(r, q);
 }
 
-static double price_cost(const remote *r, const eb_response *resp) {
+double eb_remote_price_cost(const remote *r, const eb_response *resp) {
     eb_price price;
     if (eb_pricing_lookup(r->pricing, r->eng.model, &price) ||
         (resp->model_version && eb_pricing_lookup(r->pricing, resp->model_version, &price)))
@@ -364,14 +314,14 @@ static void handle_success(remote *r, rq *q, double latency_ms) {
     if (rc != EB_PARSE_OK) {
         eb_response_clear(&tmp);
         if (rc == EB_PARSE_UNSUPPORTED) {
-            deliver_error(r, q, true, "%s", perr.msg);
+            eb_remote_deliver_error(r, q, true, "%s", perr.msg);
         } else {
             snprintf(why, sizeof why, "unusable answer: %s", perr.msg);
             schedule_retry(r, q, -1, why);
         }
         return;
     }
-    eb_response *resp = push_done(r);
+    eb_response *resp = eb_remote_push_done(r);
     *resp = tmp;
     resp->id = q->id;
     resp->ok = true;
@@ -382,10 +332,10 @@ static void handle_success(remote *r, rq *q, double latency_ms) {
         resp->provider_request_id = q->request_id;
         q->request_id = NULL;
     }
-    resp->cost_usd = price_cost(r, resp);
+    resp->cost_usd = eb_remote_price_cost(r, resp);
     r->stats.succeeded++;
     on_success(r);
-    rq_free(q);
+    eb_remote_rq_free(q);
 }
 
 static void handle_http_error(remote *r, rq *q, long status) {
@@ -411,7 +361,7 @@ static void handle_http_error(remote *r, rq *q, long status) {
         schedule_retry(r, q, hint, why);
         return;
     }
-    deliver_error(r, q, true, "%s", why);
+    eb_remote_deliver_error(r, q, true, "%s", why);
 }
 
 static void finish_transfer(remote *r, CURL *e, CURLcode code) {
@@ -431,7 +381,7 @@ static void finish_transfer(remote *r, CURL *e, CURLcode code) {
         q->easy = NULL;
         give_easy(r, e);
         if (eb_retry_curl_retryable(code)) schedule_retry(r, q, -1, why);
-        else deliver_error(r, q, true, "%s", why);
+        else eb_remote_deliver_error(r, q, true, "%s", why);
         return;
     }
     if (status >= 200 && status < 300) handle_success(r, q, latency);
@@ -507,6 +457,8 @@ static int remote_submit(eb_engine *e, const eb_request *req, eb_err *err) {
             q->info.continuation_chars[i] = eb_wire_utf8_chars(req->continuations[i]);
     }
     q->ready_at = 0;
+    q->submitted_at = eb_now_ms();
+    if (r->batch) return eb_batch_submit(r, q, err);
     pending_append(r, q);
     return 0;
 }
@@ -521,6 +473,10 @@ static int remote_poll(eb_engine *e, eb_response *out, int max, int timeout_ms, 
     (void)err;
     remote *r = e->impl;
     if (max <= 0) return 0;
+    if (r->batch) {
+        if (r->done_head == r->done_len) eb_batch_poll(r, timeout_ms);
+        return take_done(r, out, max);
+    }
     double deadline = eb_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
         start_due(r);
@@ -540,6 +496,7 @@ static int remote_poll(eb_engine *e, eb_response *out, int max, int timeout_ms, 
 static int remote_capacity(eb_engine *e) {
     remote *r = e->impl;
     if (r->fatal) return 0;
+    if (r->batch) return eb_batch_capacity(r);
     long cap = (long)r->limit - (long)(r->n_active + r->n_pending);
     return cap > 0 ? (int)cap : 0;
 }
@@ -552,14 +509,15 @@ static void remote_destroy(eb_engine *e) {
         rq *q = r->active[i];
         curl_multi_remove_handle(r->multi, q->easy);
         curl_easy_cleanup(q->easy);
-        rq_free(q);
+        eb_remote_rq_free(q);
     }
     free(r->active);
     while (r->pending_head) {
         rq *q = r->pending_head;
         r->pending_head = q->next;
-        rq_free(q);
+        eb_remote_rq_free(q);
     }
+    eb_batch_free(r);
     for (size_t i = r->done_head; i < r->done_len; i++) eb_response_clear(&r->done[i]);
     free(r->done);
     for (size_t i = 0; i < r->n_pool; i++) curl_easy_cleanup(r->pool[i]);
@@ -610,9 +568,8 @@ int eb_remote_create(const char *provider, const eb_engine_config *cfg, const eb
     if (!prov) return eb_err_set(err, "unknown remote provider '%s'", provider);
     if (!cfg->model || !*cfg->model)
         return eb_err_set(err, "engine %s: --model is required (e.g. the provider's model id)", provider);
-    if (cfg->batch)
-        return eb_err_set(err, "engine %s: --batch (provider batch APIs) is not implemented yet; run without it",
-                          provider);
+    if (cfg->batch && prov == &eb_provider_gemini)
+        return eb_err_set(err, "engine gemini: --batch is offered for the anthropic and openai engines only");
     const char *key = getenv(prov->key_env);
     bool custom_base = cfg->base_url && *cfg->base_url;
     /* Self-hosted OpenAI-compatible servers often need no key. */
@@ -643,7 +600,7 @@ int eb_remote_create(const char *provider, const eb_engine_config *cfg, const eb
     r->limit = r->max_limit;
     r->stats.min_limit = r->limit;
     r->last_decrease = -1e18;
-    r->rng = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull ^ (uint64_t)(epoch_s() * 1e6);
+    r->rng = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull ^ (uint64_t)(eb_remote_epoch_s() * 1e6);
     r->multi = curl_multi_init();
     if (!r->multi) {
         remote_destroy(&r->eng);
@@ -659,6 +616,10 @@ int eb_remote_create(const char *provider, const eb_engine_config *cfg, const eb
     r->eng.supports_loglik = prov->supports_loglik;
     r->eng.chat_default = true;
     r->eng.impl = r;
+    if (cfg->batch && eb_batch_init(r, cfg, err)) {
+        remote_destroy(&r->eng);
+        return -1;
+    }
     *out = &r->eng;
     return 0;
 }

@@ -202,6 +202,7 @@ int eb_score_humaneval(const eb_item *item, const char *solution_source, eb_exec
             rc = -1;
         } else {
             cJSON_AddBoolToObject(plus, "groundtruth_computed_here", computed);
+            if (computed) cJSON_AddNumberToObject(plus, "groundtruth_ms", gt->compute_ms);
             int all = 1;
             for (int which = 0; which < 2; which++) {
                 run_verdict v;

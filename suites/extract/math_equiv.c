@@ -35,8 +35,10 @@ static void push(shape *s, const char *p, size_t len) {
         s->too_many = true;
         return;
     }
+    /* Items are normalized on their own, so that "x=1, x=-2" lists and
+     * "\text{}" inside tuples read like whole answers do. */
     char *raw = eb_strndup(p, len);
-    s->items[s->n++] = eb_trim_dup(raw);
+    s->items[s->n++] = eb_math_normalize(raw);
     free(raw);
 }
 
@@ -78,11 +80,15 @@ static void split_top(const char *s, size_t n, const char *sep, shape *out) {
 }
 
 static bool has_top(const char *s, const char *sep) {
-    shape tmp = {0};
-    split_top(s, strlen(s), sep, &tmp);
-    bool r = tmp.n > 1;
-    shape_free(&tmp);
-    return r;
+    size_t ls = strlen(sep);
+    int depth = 0;
+    for (size_t i = 0; s[i];) {
+        if (depth == 0 && strncmp(s + i, sep, ls) == 0) return true;
+        size_t w;
+        depth += bracket_delta(s, i, &w);
+        i += w;
+    }
+    return false;
 }
 
 /* Index just past the bracket group that opens at s[0], or 0. */
@@ -232,14 +238,54 @@ static char *mixed_number(const char *s) {
     return out;
 }
 
+static bool equiv_norm(const char *x, const char *y, int nest);
+
 static bool close_enough(double complex x, double complex y) {
     double diff = cabs(x - y);
     double scale = fmax(cabs(x), cabs(y));
     return diff <= 1e-9 * scale || diff <= 1e-12;
 }
 
+/* Equations: "5x-7y+11z+4=0" matches "-5x+7y-11z-4=0" and "5x+4=7y-11z":
+ * left minus right must agree up to a non-zero constant factor at every
+ * evaluation point.  Returns -1 when either side is not one equation. */
+static int equation_equiv(const char *x, const char *y) {
+    const char *ex = strchr(x, '='), *ey = strchr(y, '=');
+    if (!ex || !ey || strchr(ex + 1, '=') || strchr(ey + 1, '=')) return -1;
+    size_t cx = strlen(x) + 8, cy = strlen(y) + 8;
+    char *fx = eb_malloc(cx), *fy = eb_malloc(cy);
+    snprintf(fx, cx, "(%.*s)-(%s)", (int)(ex - x), x, ex + 1);
+    snprintf(fy, cy, "(%.*s)-(%s)", (int)(ey - y), y, ey + 1);
+    eb_expr *px = eb_expr_parse(fx), *py = eb_expr_parse(fy);
+    free(fx);
+    free(fy);
+    int result = 0;
+    if (px && py) {
+        double complex ratio = 0;
+        int valid = 0;
+        bool agree = true;
+        for (int point = 0; point < 4 && agree; point++) {
+            double complex vx = eb_expr_eval(px, point), vy = eb_expr_eval(py, point);
+            if (!isfinite(creal(vx)) || !isfinite(cimag(vx)) || !isfinite(creal(vy)) || !isfinite(cimag(vy)))
+                continue;
+            if (cabs(vy) < 1e-12 || cabs(vx) < 1e-12) {
+                agree = cabs(vy) < 1e-12 && cabs(vx) < 1e-12;
+                continue;
+            }
+            if (valid++ == 0) ratio = vx / vy;
+            else agree = close_enough(vx / vy, ratio);
+        }
+        result = agree && valid >= 2;
+    }
+    eb_expr_free(px);
+    eb_expr_free(py);
+    return result;
+}
+
 static bool scalar_equiv(const char *x, const char *y) {
     if (strcmp(x, y) == 0) return true;
+    int eq = equation_equiv(x, y);
+    if (eq >= 0) return eq == 1;
     if (all_letters(x) && all_letters(y) && strlen(x) > 1) return strcasecmp(x, y) == 0;
     char lx, ly;
     if (paren_letter(x, &lx) && paren_letter(y, &ly) && (x[0] == '(' || y[0] == '(')) return lx == ly;
@@ -276,8 +322,6 @@ static bool scalar_equiv(const char *x, const char *y) {
     return equal;
 }
 
-static bool equiv_norm(const char *x, const char *y, int nest);
-
 /* Each item of a must pair with a distinct, equivalent item of b. */
 static bool match_unordered(const shape *a, const shape *b, int nest) {
     bool used[MAX_ITEMS] = {false};
@@ -294,6 +338,17 @@ static bool match_unordered(const shape *a, const shape *b, int nest) {
     return true;
 }
 
+/* A column vector written as a tuple: \begin{pmatrix}1\\2\end{pmatrix}
+ * and (1,2) are the same vector. */
+static bool column_vs_tuple(const shape *m, const shape *t, int nest) {
+    if (t->open != '(' || t->close != ')' || m->rows < 2 || (size_t)m->rows != t->n || m->n != 2 * t->n) return false;
+    for (size_t i = 0; i < t->n; i++) {
+        if (strcmp(m->items[2 * i + 1], "|row|") != 0) return false;
+        if (!equiv_norm(m->items[2 * i], t->items[i], nest + 1)) return false;
+    }
+    return true;
+}
+
 static bool equiv_norm(const char *x, const char *y, int nest) {
     if (strcmp(x, y) == 0) return true;
     if (nest > MAX_NEST) return false;
@@ -305,6 +360,8 @@ static bool equiv_norm(const char *x, const char *y, int nest) {
         result = false;
     } else if (a.k == K_SCALAR && b.k == K_SCALAR) {
         result = scalar_equiv(x, y);
+    } else if ((a.k == K_MATRIX && b.k == K_ORDERED) || (a.k == K_ORDERED && b.k == K_MATRIX)) {
+        result = column_vs_tuple(a.k == K_MATRIX ? &a : &b, a.k == K_MATRIX ? &b : &a, nest);
     } else if (a.k == b.k && a.n == b.n) {
         if (a.k == K_UNORDERED || a.k == K_UNION) {
             result = match_unordered(&a, &b, nest);

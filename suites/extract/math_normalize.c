@@ -11,7 +11,8 @@
  *  7. drop \left and \right, with "." invisible delimiters (H)
  *  8. drop degree signs ^\circ, ^{\circ}, \degree, U+00B0 (H, M)
  *  9. \text{} groups: "\text{and}" and "\text{or}" become commas (M); a
- *     group of plain words (letters, spaces, . - ') that follows the value
+ *     group of plain words (letters, spaces, . - ') that follows a value
+ *     (the text before it ends in a letter, digit, or one of } ) ] | .)
  *     is a unit or label and is dropped with a following ^2 / ^3
  *     ("15\mbox{ cm}^2", "8\text{ meals}"; this generalizes H's "\text{ "
  *     rule and M's unit list); every other group is unwrapped (M), so a
@@ -23,7 +24,8 @@
  *     that is a variable (at most 2 characters, H; or a letter with a
  *     subscript or "(x)", E) is dropped; likewise "v \in" (E)
  * 14. \sqrt3 -> \sqrt{3} (H)
- * 15. drop all spaces (H)
+ * 15. drop a leading article before a word answer ("an ellipse") (M), then
+ *     all spaces (H)
  * 16. \frac12 -> \frac{1}{2}, \frac{a}b -> \frac{a}{b}: both arguments of
  *     \frac are braced (H fixes only the first form)
  * 17. drop {,} (M); digit groups "1,234,567" (whole answer) lose their
@@ -212,9 +214,13 @@ static char *text_groups(char *s) {
             char *trimmed_raw = eb_strndup(c, cn);
             char *t = eb_trim_dup(trimmed_raw);
             free(trimmed_raw);
-            bool something_before = false;
-            for (size_t k = 0; k < b.len; k++)
-                if (!isspace((unsigned char)b.data[k])) something_before = true;
+            /* A unit follows a value: the last character before it ends a
+             * number or expression, not "(" or "," (so "(\text{E})" and
+             * "1,\text{two}" keep their words). */
+            size_t last = b.len;
+            while (last > 0 && isspace((unsigned char)b.data[last - 1])) last--;
+            char before = last ? b.data[last - 1] : '\0';
+            bool something_before = before && (isalnum((unsigned char)before) || strchr("})]|.", before));
             if (strcasecmp(t, "and") == 0 || strcasecmp(t, "or") == 0) {
                 eb_buf_putc(&b, ',');
                 i = close + 1;
@@ -304,6 +310,26 @@ static char *drop_variable_prefix(char *s) {
     char *r = eb_trim_dup(cut + skip);
     free(s);
     return r;
+}
+
+/* Step 15: "an ellipse" -> "ellipse" for word answers (M drops "a " and
+ * "an "); only when the rest is words, so "a b" (a product) is kept. */
+static char *drop_article(char *s) {
+    static const char *const articles[] = {"a ", "an ", "the "};
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = strlen(articles[k]);
+        if (strncasecmp(s, articles[k], n) != 0) continue;
+        const char *rest = s + n;
+        size_t letters = 0;
+        bool words = true;
+        for (const char *p = rest; *p; p++) {
+            if (isalpha((unsigned char)*p)) letters++;
+            else if (*p != ' ') words = false;
+        }
+        if (words && letters >= 3) memmove(s, rest, strlen(rest) + 1);
+        break;
+    }
+    return s;
 }
 
 /* Step 14: \sqrt3 -> \sqrt{3} (one character, as LaTeX reads it). */
@@ -563,6 +589,7 @@ char *eb_math_normalize(const char *ans) {
     /* 14 */
     s = fix_sqrt(s);
     /* 15 */
+    s = drop_article(s);
     s = remove_chars(s, " ");
     /* 16 */
     s = fix_fracs(s);

@@ -15,6 +15,8 @@
  *      OR a \boxed{B} anywhere.  (Both kinds compete; the last one wins.)
  *   2. the whole response is one letter, possibly as (B), [B], B., B: or B);
  *   3. the last line that is only such a letter;
+ *   3a. the last "choose / select / pick (option) B";
+ *   3b. the last "B is (the) correct / right / best";
  *   4. the response starts with "B) ...", "B. ...", "B: ..." or "(B) ...";
  *   5. the last "(B)" anywhere (lm-eval's flexible-extract filter).
  *
@@ -49,6 +51,8 @@ static const char *const explicit_patterns[] = {
 static const char *const fallback_patterns[] = {
     "\\A\\s*" OPEN "([A-D])[\\)\\]\\.:]?\\s*\\z",
     "(?m)^[ \\t]*" OPEN "([A-D])[\\)\\]\\.:]?[ \\t]*$",
+    "(?i:\\b(?:choose|select|pick)(?:\\s+(?:option|choice|answer))?)\\s+" OPEN "([A-D])" LETTER_END,
+    "\\b" OPEN "([A-D])[\\)\\]]?\\s+(?i:is\\s+(?:the\\s+)?(?:correct|right|best))\\b",
     "\\A\\s*\\(?([A-D])[\\)\\.:](?:\\s|\\z)",
     "\\(([A-D])\\)",
 };

@@ -26,6 +26,7 @@ typedef struct run {
     task *tasks;
     eb_executor *ex;
     int base_ok[N_TASKS], plus_correct[N_TASKS], plus_plus[N_TASKS];
+    double exec_ms[2 * N_TASKS], gt_ms[N_TASKS]; /* sandboxed wall time, for the summary line */
     int rc_fail;
 } run;
 
@@ -122,6 +123,11 @@ static void score_canonical(size_t i, void *ctx) {
             fprintf(stderr, "%s plus: verdict %s details %s\n", t->plus_item.id, s.verdict ? s.verdict : "-",
                     s.details_json ? s.details_json : "-");
     }
+    for (size_t k = 0; k < s.n_tests; k++) r->exec_ms[i] += s.tests[k].wall_ms;
+    cJSON *d = cJSON_Parse(s.details_json ? s.details_json : "");
+    const cJSON *gt = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "plus"), "groundtruth_ms");
+    if (cJSON_IsNumber(gt)) r->gt_ms[i / 2] = gt->valuedouble;
+    cJSON_Delete(d);
     ct_score_free(&s);
 }
 
@@ -192,6 +198,37 @@ static void test_broken_solutions(task *tasks, eb_executor *ex) {
     expect(tasks, ex, "HumanEval/32", t32->he_solution, 1, "passed", 0, "passed");
 }
 
+/* Several workers asking for the same task's expected outputs at once:
+ * the canonical solution runs once, the others wait for it. */
+typedef struct same_task {
+    task *t;
+    eb_executor *ex;
+    int computed[THREADS], correct_plus[THREADS];
+} same_task;
+
+static void score_same(size_t i, void *arg) {
+    same_task *st = arg;
+    eb_score s = {0};
+    eb_err err = {{0}};
+    if (eb_score_humaneval(&st->t->plus_item, st->t->plus_solution, st->ex, &s, &err) == 0) {
+        st->correct_plus[i] = s.correct_plus;
+        st->computed[i] = s.details_json && strstr(s.details_json, "\"groundtruth_computed_here\":true") != NULL;
+    }
+    ct_score_free(&s);
+}
+
+static void test_shared_groundtruth(task *tasks, eb_executor *ex) {
+    same_task st = {.t = find_task(tasks, N_TASKS, "HumanEval/12"), .ex = ex};
+    ct_parallel(THREADS, THREADS, score_same, &st);
+    int computed = 0, passed = 0;
+    for (int i = 0; i < THREADS; i++) {
+        computed += st.computed[i];
+        passed += st.correct_plus[i] == 1;
+    }
+    CHECK_INT(computed, 1);
+    CHECK_INT(passed, THREADS);
+}
+
 int main(void) {
     static task tasks[N_TASKS];
     size_t n = load_tasks(tasks);
@@ -201,6 +238,8 @@ int main(void) {
     CHECK_MSG(ex != NULL, "executor: %s", err.msg);
     if (!ex || n != N_TASKS) return eb_test_finish();
 
+    test_shared_groundtruth(tasks, ex);
+
     static run r;
     r.tasks = tasks;
     r.ex = ex;
@@ -209,13 +248,19 @@ int main(void) {
     ct_parallel(2 * N_TASKS, THREADS, score_canonical, &r);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     int base = 0, plus_base = 0, plus = 0;
+    double base_ms = 0, check_ms = 0, gt_ms = 0;
     for (int i = 0; i < N_TASKS; i++) {
         base += r.base_ok[i];
         plus_base += r.plus_correct[i];
         plus += r.plus_plus[i];
+        base_ms += r.exec_ms[2 * i];
+        check_ms += r.exec_ms[2 * i + 1];
+        gt_ms += r.gt_ms[i];
     }
     printf("canonical: base %d/%d, HumanEval+ solutions base %d/%d plus %d/%d in %.1f s\n", base, N_TASKS,
            plus_base, N_TASKS, plus, N_TASKS, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+    printf("sandboxed wall time: base-only scoring %.1f s, base+plus scoring %.1f s, ground truth %.1f s\n",
+           base_ms / 1e3, check_ms / 1e3, gt_ms / 1e3);
     CHECK_INT(base, N_TASKS);
     CHECK_INT(plus_base, N_TASKS);
     CHECK_INT(plus, N_TASKS);

@@ -189,6 +189,52 @@ static void test_isolation(problem *p, eb_executor *ex) {
     ct_score_free(&s);
 }
 
+/* Public and private tests are numbered within their own sets, and a
+ * failure in a private test fails the problem. */
+static void test_private_set(problem *p, eb_executor *ex) {
+    eb_item it = p->item; /* shallow copy with its own test array */
+    it.tests = eb_calloc(it.n_tests, sizeof *it.tests);
+    memcpy(it.tests, p->item.tests, it.n_tests * sizeof *it.tests);
+    for (size_t i = it.n_tests / 2; i < it.n_tests; i++) it.tests[i].is_private = true;
+    char *code = read_solution("abc365_a.py");
+    eb_score s = {0};
+    eb_err err = {{0}};
+    CHECK(code && eb_score_livecodebench(&it, code, ex, &s, &err) == 0);
+    CHECK_INT(s.correct, 1);
+    CHECK_INT(s.n_tests, 4);
+    if (s.n_tests == 4) {
+        CHECK_STR(s.tests[1].test_set, "public");
+        CHECK_INT(s.tests[1].index, 1);
+        CHECK_STR(s.tests[2].test_set, "private");
+        CHECK_INT(s.tests[2].index, 0);
+        CHECK_STR(s.tests[3].test_set, "private");
+        CHECK_INT(s.tests[3].index, 1);
+    }
+    ct_score_free(&s);
+    /* Wrong only on the last (private) test, the year 1600. */
+    const char *wrong = "y = int(input())\nprint(365 if y == 1600 else (366 if y % 4 == 0 and y % 100 != 0 else 365))\n";
+    CHECK(eb_score_livecodebench(&it, wrong, ex, &s, &err) == 0);
+    CHECK_INT(s.correct, 0);
+    CHECK_STR(s.verdict, "failed");
+    if (s.n_tests == 4) {
+        CHECK_STR(s.tests[2].verdict, "passed");
+        CHECK_STR(s.tests[3].verdict, "failed");
+        CHECK(s.tests[3].detail && strstr(s.tests[3].detail, "got '365' expected '366'"));
+    }
+    CHECK(s.details_json && strstr(s.details_json, "\"set\":\"private\""));
+    ct_score_free(&s);
+    /* A syntax error is a runtime error of the first test; the rest are skipped. */
+    CHECK(eb_score_livecodebench(&it, "def broken(:\n", ex, &s, &err) == 0);
+    CHECK_STR(s.verdict, "runtime_error");
+    if (s.n_tests == 4) {
+        CHECK(s.tests[0].detail && strstr(s.tests[0].detail, "SyntaxError"));
+        CHECK_STR(s.tests[3].verdict, "skipped");
+    }
+    ct_score_free(&s);
+    free(code);
+    free(it.tests);
+}
+
 int main(void) {
     problem *problems = NULL;
     size_t n = load_problems(&problems);
@@ -203,6 +249,8 @@ int main(void) {
         for (size_t i = 0; i < n; i++)
             if (problems[i].question_id && strcmp(problems[i].question_id, "abc365_b") == 0)
                 test_isolation(&problems[i], ex);
+            else if (problems[i].question_id && strcmp(problems[i].question_id, "abc365_a") == 0)
+                test_private_set(&problems[i], ex);
 
         /* A functional test set on a problem without func_name is refused. */
         eb_item bad = problems[0].item;

@@ -211,6 +211,15 @@ def main():
     with open(tmp, "w") as f:
         f.write(str(server.server_address[1]))
     os.rename(tmp, args.port_file)
+    # Exit with the test that started us, even if it dies without stopping us.
+    parent = os.getppid()
+
+    def watch_parent():
+        while os.getppid() == parent:
+            threading.Event().wait(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -72,6 +72,8 @@ static const char *const normalize_cases[][2] = {
     {"5.4 \\text{ cents}", "5.4"},
     {"\\text{Navin}", "Navin"},
     {"\\text{(C)}", "(C)"},
+    {"(\\text{E})", "(E)"},
+    {"8\\text{ meals}", "8"},
     {"50\\%", "50"},
     {"x = 5", "5"},
     {"y = 2x + 3", "2x+3"},
@@ -184,7 +186,18 @@ static const char *const equivalent[][2] = {
     {"\\text{East}", "east"},
     {"\\text{(C)}", "C"},
     {"(E)", "\\text{E}"},
+    {"(\\text{E})", "\\text{(E)}"},
     {"2516_8", "2516_{8}"},
+    {"\\text{ellipse}", "an ellipse"},
+    /* equations agree up to a constant factor */
+    {"5x - 7y + 11z + 4 = 0", "-5x + 7y - 11z - 4 = 0"},
+    {"5x - 7y + 11z + 4 = 0", "10x - 14y + 22z = -8"},
+    {"x^2 + y^2 = 4", "y^2 = 4 - x^2"},
+    /* items of lists and tuples are normalized one by one */
+    {"1,-2", "x = 1, x = -2"},
+    {"(2, 3)", "(\\text{2}, 3.0)"},
+    /* a column vector written as a tuple */
+    {"\\begin{pmatrix} -7 \\\\ 16 \\\\ 5 \\end{pmatrix}", "(-7, 16, 5)"},
     {"4210_{5}", "4210_5"},
 };
 
@@ -228,6 +241,13 @@ static const char *const not_equivalent[][2] = {
     {"\\frac{1}{0}", "\\frac{2}{0}"},
     {"", "0"},
     {"word", "words"},
+    {"5x - 7y + 11z + 4 = 0", "5x - 7y + 11z = 0"},
+    {"x^2 + y^2 = 4", "x^2 + y^2 = 0"},
+    {"x + y = 1", "x + y = 1, x = 2"},
+    {"\\begin{pmatrix} -7 \\\\ 16 \\\\ 5 \\end{pmatrix}", "(-7, 5, 16)"},
+    {"\\begin{pmatrix} -7 & 16 \\end{pmatrix}", "(-7, 16)"},
+    {"\\begin{pmatrix} -7 \\\\ 16 \\end{pmatrix}", "[-7, 16]"},
+    {"a b", "b"},
 };
 
 int main(void) {

@@ -63,6 +63,16 @@ static const letter_case cases[] = {
     {"(A) 12", "A"},
     {"I pick (B) here.", "B"},
     {"Options (A) and (C) are close; I'd go with (D).", "D"},
+    /* verbs and verdicts */
+    {"I would choose B.", "B"},
+    {"Let's select option (C) here.", "C"},
+    {"After weighing them, D is correct.", "D"},
+    {"(A) is the best, since it covers all cases.", "A"},
+    {"A is wrong. B is the right one.", "B"},
+    {"## Final Answer\nThe correct choice is **D**.", "D"},
+    {"Answer:\n\n**B) Paris**", "B"},
+    {"**Answer: (B) 42**", "B"},
+    {"Answer: The correct answer is C", "C"},
     /* nothing to extract */
     {"", NULL},
     {"I don't know.", NULL},

@@ -190,9 +190,11 @@ static void test_engine(void) {
     eb_response_clear(&lr);
 
     /* a request the model cannot serve is answered with an error, not a crash */
-    char *huge = malloc(3000);
-    memset(huge, 'x', 2999);
-    huge[2999] = 0;
+    /* '~' is not in the fixture's vocabulary: one byte-fallback token per
+     * character, beyond the 8192 positions */
+    char *huge = malloc(10001);
+    memset(huge, '~', 10000);
+    huge[10000] = 0;
     eb_request big = {.id = 0, .prompt = huge, .max_tokens = 4};
     eb_response br;
     run_all(e, &big, 1, &br);

@@ -31,8 +31,11 @@ Usage: fake_providers.py [--port 0] [--anthropic-key K] [--openai-key K]
 Prints "PORT <n>" on stdout once it accepts connections."""
 
 import argparse
+import email.parser
+import email.policy
 import hashlib
 import json
+import random
 import re
 import socket
 import sys
@@ -76,7 +79,8 @@ class State:
         self.keys = keys
         self.lock = threading.Lock()
         self.control = {"fault_rate": 0.0, "max_faulty_attempts": 2, "kinds": RETRYABLE_KINDS,
-                        "seed": 1, "retry_after": 1, "slow_s": 0.3, "stall_s": 4.0}
+                        "seed": 1, "retry_after": 1, "slow_s": 0.3, "stall_s": 4.0,
+                        "batch_delay_s": 0.3}
         self.reset()
 
     def reset(self):
@@ -88,6 +92,9 @@ class State:
                           "connections": 0, "max_concurrent": 0}
             self.attempts = {}
             self.billed_keys = {}
+            self.batches = {}
+            self.files = {}
+            self.stats.update({"batches_created": 0, "batch_requests": 0, "batch_status_checks": 0})
             self.not_before = {}
             self.in_flight = 0
 
@@ -139,8 +146,19 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(200, STATE.snapshot())
         elif self.path == "/healthz":
             self.send_json(200, {"ok": True})
+        elif self.path.startswith("/v1/messages/batches/"):
+            anthropic_batch_get(self)
+        elif self.path.startswith("/v1/batches/") or self.path.startswith("/v1/files/"):
+            openai_batch_get(self)
         else:
             self.send_json(404, {"error": "no such path"})
+
+    def send_bytes(self, status, body, ctype):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def do_POST(self):
         raw = self.read_body()
@@ -165,6 +183,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def route(self, raw):
         path = self.path.split("?", 1)[0]
+        if path == "/v1/messages/batches":
+            anthropic_batch_create(self, raw)
+            return
+        if path == "/v1/files":
+            openai_file_upload(self, raw)
+            return
+        if path == "/v1/batches":
+            openai_batch_create(self, raw)
+            return
         m = re.fullmatch(r"/v1beta/models/([^/:]+):generateContent", path)
         if path == "/v1/messages":
             api = Anthropic(self)
@@ -356,6 +383,9 @@ class Anthropic:
             body = json.loads(raw)
         except ValueError:
             raise BadRequest(400, "invalid_request_error", "Request body is not valid JSON")
+        return self.validate(body)
+
+    def validate(self, body):
         if not isinstance(body, dict):
             raise BadRequest(400, "invalid_request_error", "Request body must be an object")
         check_fields(body, self.FIELDS,
@@ -499,6 +529,11 @@ class OpenAI:
             raise BadRequest(400, "invalid_json",
                              "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
                              "using your HTTP library correctly.)")
+        return self.validate(body)
+
+    def validate(self, body):
+        if not isinstance(body, dict):
+            raise BadRequest(400, "invalid_type", "Invalid type for the request body: expected an object.")
         allowed = self.COMPLETION_FIELDS if self.completions else self.CHAT_FIELDS
         check_fields(body, allowed, lambda k: BadRequest(400, "unknown_parameter",
                                                          f"Unrecognized request argument supplied: {k}"))
@@ -789,6 +824,246 @@ class Gemini:
             self.error(403, "PERMISSION_DENIED", "Permission denied: Consumer has been suspended.")
         else:
             self.error(404, "NOT_FOUND", f"models/{self.model} is not found for API version v1beta")
+
+
+# ---- batch APIs ---------------------------------------------------------------
+def bill(key, tin, tout):
+    with STATE.lock:
+        s = STATE.stats
+        s["billed"] += 1
+        s["batch_requests"] += 1
+        s["billed_input_tokens"] += tin
+        s["billed_output_tokens"] += tout
+        n = STATE.billed_keys.get(key, 0) + 1
+        STATE.billed_keys[key] = n
+        if n > 1:
+            s["duplicate_billed"] += 1
+
+
+def batch_ended(b):
+    return time.time() >= b["ends_at"]
+
+
+def anthropic_batch_object(h, b):
+    ended = batch_ended(b)
+    counts = {"processing": 0 if ended else len(b["results"]), "succeeded": 0, "errored": 0,
+              "canceled": 0, "expired": 0}
+    if ended:
+        for r in b["results"]:
+            counts[r["result"]["type"]] += 1
+    host = h.headers.get("Host")
+    return {"id": b["id"], "type": "message_batch", "processing_status": "ended" if ended else "in_progress",
+            "request_counts": counts, "ended_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) if ended else None,
+            "created_at": b["created_at"], "expires_at": b["expires_at"], "cancel_initiated_at": None,
+            "archived_at": None,
+            "results_url": f"http://{host}/v1/messages/batches/{b['id']}/results" if ended else None}
+
+
+def anthropic_batch_create(h, raw):
+    api = Anthropic(h)
+    try:
+        api.authenticate()
+        body = json.loads(raw)
+        reqs = body.get("requests") if isinstance(body, dict) else None
+        if not isinstance(reqs, list) or not reqs:
+            raise BadRequest(400, "invalid_request_error", "requests: List should have at least 1 item")
+        seen = set()
+        for i, r in enumerate(reqs):
+            cid = r.get("custom_id") if isinstance(r, dict) else None
+            if not isinstance(cid, str) or not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", cid):
+                raise BadRequest(400, "invalid_request_error",
+                                 f"requests.{i}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'")
+            if cid in seen:
+                raise BadRequest(400, "invalid_request_error", f"Duplicate custom_id: {cid}")
+            seen.add(cid)
+            if not isinstance(r.get("params"), dict):
+                raise BadRequest(400, "invalid_request_error", f"requests.{i}.params: Field required")
+    except ValueError:
+        api.error(400, "invalid_request_error", "Request body is not valid JSON")
+        return
+    except BadRequest as e:
+        api.error(e.status, e.kind, e.message)
+        return
+    results = []
+    for r in reqs:
+        try:
+            params = api.validate(r["params"])
+            msg, tin, tout = api.answer(params)
+            bill(api.logical_key(params), tin, tout)
+            results.append({"custom_id": r["custom_id"], "result": {"type": "succeeded", "message": msg}})
+        except BadRequest as e:
+            results.append({"custom_id": r["custom_id"], "result": {"type": "errored", "error": {
+                "type": "error", "error": {"type": e.kind, "message": e.message}}}})
+    now = time.time()
+    b = {"id": "msgbatch_" + uuid.uuid4().hex[:24], "results": results, "ends_at": now + STATE.control["batch_delay_s"],
+         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+         "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 86400))}
+    with STATE.lock:
+        STATE.batches[b["id"]] = b
+        STATE.stats["batches_created"] += 1
+    h.send_json(200, anthropic_batch_object(h, b), {"request-id": api.request_id})
+
+
+def anthropic_batch_get(h):
+    api = Anthropic(h)
+    try:
+        api.authenticate()
+    except BadRequest as e:
+        api.error(e.status, e.kind, e.message)
+        return
+    m = re.fullmatch(r"/v1/messages/batches/([A-Za-z0-9_]+)(/results)?", h.path)
+    b = STATE.batches.get(m.group(1)) if m else None
+    if not b:
+        api.error(404, "not_found_error", "Not found")
+        return
+    if m.group(2):
+        if not batch_ended(b):
+            api.error(400, "invalid_request_error", f"Message Batch {b['id']} has not yet ended")
+            return
+        lines = list(b["results"])
+        random.Random(b["id"]).shuffle(lines)  # order is not guaranteed
+        h.send_bytes(200, "".join(json.dumps(x) + "\n" for x in lines).encode(), "application/binary")
+        return
+    with STATE.lock:
+        STATE.stats["batch_status_checks"] += 1
+    h.send_json(200, anthropic_batch_object(h, b))
+
+
+def parse_multipart(ctype, raw):
+    msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + ctype.encode() + b"\r\nMIME-Version: 1.0\r\n\r\n" + raw)
+    fields = {}
+    if not msg.is_multipart():
+        return fields
+    for part in msg.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            fields[name] = part.get_payload(decode=True)
+    return fields
+
+
+def openai_file_upload(h, raw):
+    api = OpenAI(h, False)
+    try:
+        api.authenticate()
+        ctype = h.headers.get("Content-Type") or ""
+        if not ctype.startswith("multipart/form-data"):
+            raise BadRequest(415, "invalid_request_error", "Invalid Content-Type header: expected multipart/form-data")
+        fields = parse_multipart(ctype, raw)
+        if fields.get("purpose") != b"batch":
+            raise BadRequest(400, "invalid_request_error", "'purpose' must be one of 'assistants', 'batch', ...")
+        data = fields.get("file")
+        if not data:
+            raise BadRequest(400, "invalid_request_error", "'file' is a required property")
+        lines = []
+        for n, line in enumerate(data.decode().splitlines(), 1):
+            if not line.strip():
+                continue
+            obj = json.loads(line)
+            if not all(k in obj for k in ("custom_id", "method", "url", "body")) or obj["method"] != "POST":
+                raise BadRequest(400, "invalid_request_error", f"line {n}: invalid batch request line")
+            lines.append(obj)
+    except ValueError:
+        api.error(400, "invalid_request_error", "Invalid JSONL in file")
+        return
+    except BadRequest as e:
+        api.error(e.status, e.kind, e.message)
+        return
+    fid = "file-" + uuid.uuid4().hex[:24]
+    with STATE.lock:
+        STATE.files[fid] = {"lines": lines, "content": None}
+    h.send_json(200, {"id": fid, "object": "file", "bytes": len(data), "created_at": int(time.time()),
+                      "filename": "batch.jsonl", "purpose": "batch"}, {"x-request-id": api.request_id})
+
+
+def openai_batch_object(b):
+    ended = batch_ended(b)
+    return {"id": b["id"], "object": "batch", "endpoint": b["endpoint"], "errors": None,
+            "input_file_id": b["input_file_id"], "completion_window": "24h",
+            "status": "completed" if ended else "in_progress",
+            "output_file_id": b["output_file_id"] if ended else None,
+            "error_file_id": b["error_file_id"] if ended else None,
+            "created_at": b["created_at"], "request_counts": {"total": b["total"],
+                                                              "completed": b["completed"] if ended else 0,
+                                                              "failed": b["failed"] if ended else 0}}
+
+
+def openai_batch_create(h, raw):
+    api = OpenAI(h, False)
+    try:
+        api.authenticate()
+        body = json.loads(raw)
+        fid = body.get("input_file_id")
+        if fid not in STATE.files:
+            raise BadRequest(404, "invalid_request_error", f"No such File object: {fid}")
+        if body.get("completion_window") != "24h":
+            raise BadRequest(400, "invalid_request_error", "completion_window must be '24h'")
+        endpoint = body.get("endpoint")
+        if endpoint not in ("/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/embeddings"):
+            raise BadRequest(400, "invalid_request_error", f"Invalid endpoint: {endpoint}")
+    except ValueError:
+        api.error(400, "invalid_request_error", "invalid JSON")
+        return
+    except BadRequest as e:
+        api.error(e.status, e.kind, e.message)
+        return
+    out, errs = [], []
+    for line in STATE.files[fid]["lines"]:
+        one = OpenAI(h, line["url"] == "/v1/completions")
+        rid = "req_" + uuid.uuid4().hex
+        try:
+            if line["url"] != endpoint:
+                raise BadRequest(400, "invalid_request_error", "The url of every line must match the batch endpoint")
+            req = one.validate(dict(line["body"]))
+            ans, tin, tout = one.answer(req)
+            bill(one.logical_key(req), tin, tout)
+            out.append({"id": "batch_req_" + uuid.uuid4().hex[:20], "custom_id": line["custom_id"],
+                        "response": {"status_code": 200, "request_id": rid, "body": ans}, "error": None})
+        except BadRequest as e:
+            errs.append({"id": "batch_req_" + uuid.uuid4().hex[:20], "custom_id": line["custom_id"],
+                         "response": {"status_code": e.status, "request_id": rid,
+                                      "body": {"error": {"message": e.message, "type": "invalid_request_error",
+                                                         "param": None, "code": e.kind}}}, "error": None})
+    random.Random(fid).shuffle(out)
+    now = time.time()
+    b = {"id": "batch_" + uuid.uuid4().hex[:24], "endpoint": endpoint, "input_file_id": fid,
+         "created_at": int(now), "ends_at": now + STATE.control["batch_delay_s"], "total": len(out) + len(errs),
+         "completed": len(out), "failed": len(errs), "output_file_id": None, "error_file_id": None}
+    with STATE.lock:
+        if out:
+            b["output_file_id"] = "file-" + uuid.uuid4().hex[:24]
+            STATE.files[b["output_file_id"]] = {"lines": None, "content": "".join(json.dumps(x) + "\n" for x in out)}
+        if errs:
+            b["error_file_id"] = "file-" + uuid.uuid4().hex[:24]
+            STATE.files[b["error_file_id"]] = {"lines": None, "content": "".join(json.dumps(x) + "\n" for x in errs)}
+        STATE.batches[b["id"]] = b
+        STATE.stats["batches_created"] += 1
+    h.send_json(200, openai_batch_object(b), {"x-request-id": api.request_id})
+
+
+def openai_batch_get(h):
+    api = OpenAI(h, False)
+    try:
+        api.authenticate()
+    except BadRequest as e:
+        api.error(e.status, e.kind, e.message)
+        return
+    m = re.fullmatch(r"/v1/batches/([A-Za-z0-9_]+)", h.path)
+    if m:
+        b = STATE.batches.get(m.group(1))
+        if not b:
+            api.error(404, "invalid_request_error", f"No batch found with id '{m.group(1)}'.")
+            return
+        with STATE.lock:
+            STATE.stats["batch_status_checks"] += 1
+        h.send_json(200, openai_batch_object(b))
+        return
+    m = re.fullmatch(r"/v1/files/([A-Za-z0-9_-]+)/content", h.path)
+    f = STATE.files.get(m.group(1)) if m else None
+    if not f or f["content"] is None:
+        api.error(404, "invalid_request_error", "No such File object")
+        return
+    h.send_bytes(200, f["content"].encode(), "application/octet-stream")
 
 
 class Server(ThreadingHTTPServer):

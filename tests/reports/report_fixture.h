@@ -15,6 +15,11 @@ typedef struct fx_db {
     long next_response;
 } fx_db;
 
+/* Bytes of prompt and response text stored with each response (default:
+ * a few bytes).  Real prompts are kilobytes, which moves the token and cost
+ * columns of a response row into overflow pages. */
+extern size_t fx_text_bytes;
+
 /* Creates PATH (removed first) from results/schema.sql, in WAL mode. */
 void fx_open(fx_db *f, const char *path);
 void fx_close(fx_db *f);
@@ -36,6 +41,11 @@ int fx_cmd(int (*fn)(int, char **), ...);
 /* Whole file as a new string (NULL when unreadable) and its sha256. */
 char *fx_slurp(const char *path);
 void fx_sha256(const char *path, char hex[65]);
+
+/* Removes a database file and the -wal / -shm files SQLite keeps beside it
+ * (a read-only connection to a WAL database creates them and cannot delete
+ * them). */
+void fx_remove(const char *path);
 
 /* A fresh path under the build directory for this test. */
 void fx_path(char *out, size_t size, const char *name);

@@ -350,6 +350,8 @@ static void test_report_md_csv(const char *db, const char *out) {
     CHECK(strstr(md, "sample standard deviation") != NULL);
     CHECK(strstr(md, "fingerprint `" FP_MATHFULL "`") != NULL);
     CHECK(strstr(md, "HumanEval pass@3") != NULL);
+    /* run 3 has no code suite: no empty row in the pass@k table */
+    CHECK(strstr(md, "| 3 (partial) | gemma-4-9b | local | bf16 | — | — | — | — | — | — | — | — | — |") == NULL);
     CHECK(strstr(md, "### MMLU by category group") != NULL);
     CHECK(strstr(md, "| micro (headline) | macro over subjects | STEM | humanities | social sciences | other |") != NULL);
     CHECK(strstr(md, "| 66.7 ± 7.2 | 68.1 ± 12.7 | 55.6 ± 19.2 (n=3) |") != NULL);
@@ -474,6 +476,8 @@ static void test_compare(const char *db, const char *out) {
     CHECK(md && strstr(md, "#### Correct in A, wrong in B (2)"));
     CHECK(md && strstr(md, "| abstract_algebra/1 | B | B \\| B \\| Z | Z \\| Z \\| Z |"));
     CHECK(md && strstr(md, "## HumanEval+"));
+    CHECK(md && strstr(md, "| MMLU | 8 | 66.67 | 58.33 | -8.33 | "));
+    CHECK(md && strstr(md, " | 2 | 1 | 1 |\n"));
     free(md);
 
     /* different dataset fingerprints: refused, with both fingerprints named */
@@ -528,6 +532,40 @@ static void test_errors(const char *dir_base) {
     CHECK_INT(fx_cmd(cmd_report, "report", "--db", other, NULL), 4);
     unlink(garbage);
     unlink(other);
+    /* a row the reports cannot interpret is an error naming the field, not a crash */
+    char bad[600];
+    snprintf(bad, sizeof bad, "%s_bad.db", dir_base);
+    fx_db b;
+    fx_open(&b, bad);
+    int64_t run = fx_run(&b, "m", "replay", NULL, 3, true, "mmlu", NULL);
+    fx_run_suite(&b, run, "mmlu", "fp", 1, NULL);
+    int64_t item = fx_item(&b, "mmlu", "anatomy/0", "sha", "anatomy", "other", "A");
+    fx_score(&b, run, item, 0, 1, -1, "correct", "A", 1, 1, -1);
+    fx_score(&b, run, item, -5, 1, -1, "correct", "A", 1, 1, -1);
+    fx_close(&b);
+    CHECK_INT(fx_cmd(cmd_report, "report", "--db", bad, "--out", out, NULL), 4);
+    fx_remove(bad);
+    /* a directory is named as such */
+    CHECK_INT(fx_cmd(cmd_report, "report", "--db", EVALBENCH_BINARY_DIR, NULL), 4);
+    /* a fresh database without runs: an empty table, not an error */
+    char empty[600];
+    snprintf(empty, sizeof empty, "%s_empty.db", dir_base);
+    fx_db e;
+    fx_open(&e, empty);
+    fx_close(&e);
+    CHECK_INT(fx_cmd(cmd_report, "report", "--db", empty, "--out", out, NULL), 0);
+    char *text = fx_slurp(out);
+    CHECK(text && strstr(text, "No runs stored yet"));
+    free(text);
+    CHECK_INT(fx_cmd(cmd_report, "report", "--db", empty, "--format", "json", "--out", out, NULL), 0);
+    text = fx_slurp(out);
+    CHECK(text && strstr(text, "\"runs\":\t[]"));
+    free(text);
+    CHECK_INT(fx_cmd(cmd_report, "report", "--db", empty, "--format", "csv", "--out", out, NULL), 0);
+    CHECK_INT(fx_cmd(cmd_runs, "runs", "--db", empty, "--out", out, NULL), 0);
+    CHECK_INT(fx_cmd(cmd_compare, "compare", "1", "2", "--db", empty, "--out", out, NULL), 2);
+    fx_remove(empty);
+    unlink(out);
     /* usage errors */
     CHECK_INT(fx_cmd(cmd_report, "report", "--bogus", NULL), 2);
     CHECK_INT(fx_cmd(cmd_report, "report", "--format", "xml", NULL), 2);
@@ -572,7 +610,7 @@ int main(void) {
     test_errors(base);
     if (!getenv("EB_KEEP_TEST_FILES")) {
         unlink(out);
-        unlink(db);
+        fx_remove(db);
     }
     return eb_test_finish();
 }

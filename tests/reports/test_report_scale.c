@@ -172,7 +172,7 @@ int main(void) {
      * catch accidental quadratic work, not small regressions */
     CHECK_MSG(t_report < 30000, "report took %.0f ms", t_report);
     CHECK_MSG(t_compare < 30000, "compare took %.0f ms", t_compare);
-    unlink(db);
+    fx_remove(db);
     unlink(out);
     return eb_test_finish();
 }

@@ -11,22 +11,69 @@
 
 #include "sandbox.h"
 
-/* Processes owned by this process's block of sandbox uids. */
+/* Processes of this process's block of sandbox uids that belong to
+ * executions.  The fast-path helper (and its idle spare runners, which share
+ * its uid) lives as long as its executor and is not counted: its uid is the
+ * uid of a process running zygote.py whose parent is not zygote.py. */
+typedef struct host_proc {
+    int pid, ppid, zygote;
+    unsigned uid;
+} host_proc;
+
 static inline int host_sandbox_processes(void) {
     uid_t lo = eb_uid_host(0), hi = eb_uid_host(1023);
-    int n = 0;
+    host_proc *ps = NULL;
+    int n = 0, cap = 0;
     DIR *d = opendir("/proc");
     if (!d) return -1;
     struct dirent *e;
     while ((e = readdir(d))) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        char path[300];
+        char path[300], buf[512];
         struct stat st;
         snprintf(path, sizeof path, "/proc/%s", e->d_name);
-        if (stat(path, &st) == 0 && st.st_uid >= lo && st.st_uid <= hi) n++;
+        if (stat(path, &st) != 0 || st.st_uid < lo || st.st_uid > hi) continue;
+        host_proc p = {atoi(e->d_name), 0, 0, (unsigned)st.st_uid};
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f) {
+            if (fgets(buf, sizeof buf, f)) {
+                char *rp = strrchr(buf, ')');
+                if (rp) sscanf(rp + 2, "%*c %d", &p.ppid);
+            }
+            fclose(f);
+        }
+        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        f = fopen(path, "r");
+        if (f) {
+            size_t k = fread(buf, 1, sizeof buf - 1, f);
+            fclose(f);
+            for (size_t i = 0; i < k; i++)
+                if (!buf[i]) buf[i] = ' ';
+            buf[k] = 0;
+            p.zygote = strstr(buf, "zygote.py") != NULL;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            ps = realloc(ps, (size_t)cap * sizeof *ps);
+        }
+        ps[n++] = p;
     }
     closedir(d);
-    return n;
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+        int helper = 0;
+        for (int j = 0; j < n && !helper; j++) {
+            if (!ps[j].zygote || ps[j].uid != ps[i].uid) continue;
+            int parent_is_zygote = 0;
+            for (int k = 0; k < n; k++)
+                if (ps[k].pid == ps[j].ppid && ps[k].zygote) parent_is_zygote = 1;
+            if (!parent_is_zygote) helper = 1;
+        }
+        if (!helper) count++;
+    }
+    free(ps);
+    return count;
 }
 
 static inline int host_count_lines(const char *path) {

@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "executor.h"
@@ -124,7 +127,61 @@ static void suite(eb_executor *ex, const char *mode) {
     eb_exec_result_clear(&r);
 }
 
+/* As an ordinary user (uid 65534) the sandbox uses a user namespace that
+ * maps the caller's own uid; the same verdicts must come out.  Runs in a
+ * forked child (before this process starts any thread) that leaves with
+ * _exit and reports failures through its exit status. */
+static void unprivileged(void) {
+    if (geteuid() != 0) return; /* already unprivileged: main() covers it */
+    pid_t pid = fork();
+    if (pid == 0) {
+        int bad = 0;
+        if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+            _exit(100);
+        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); /* as for any ordinary process: own /proc files */
+        eb_err err = {{0}};
+        for (int fast = 0; fast < 2; fast++) {
+            eb_executor_options o = {.jobs = 1, .fast_path = fast};
+            eb_executor *ex = eb_executor_create(&o, &err);
+            if (!ex) {
+                fprintf(stderr, "unprivileged executor: %s\n", err.msg);
+                _exit(101);
+            }
+            eb_exec_job ok = {.program = "import os\nprint(os.getuid(), open('/tmp/x', 'w').write('ab'))\n",
+                              .wall_time_limit_s = 5};
+            eb_exec_job bad_call = {.program = "import ctypes\nctypes.CDLL(None).unshare(0x10000000)\n",
+                                    .wall_time_limit_s = 5};
+            eb_exec_job loop = {.program = "while True: pass\n", .wall_time_limit_s = 0.5};
+            eb_exec_result r;
+            if (eb_executor_run(ex, &ok, &r, &err) < 0 || r.status != EB_EXEC_OK || strcmp(r.stdout_data, "0 2\n")) {
+                fprintf(stderr, "unprivileged (fast=%d) hello: %s %s [%s]\n", fast, eb_exec_status_name(r.status),
+                        r.detail, r.stdout_data ? r.stdout_data : "");
+                bad++;
+            }
+            eb_exec_result_clear(&r);
+            if (eb_executor_run(ex, &bad_call, &r, &err) < 0 || r.status != EB_EXEC_VIOLATION ||
+                !strstr(r.detail, "unshare")) {
+                fprintf(stderr, "unprivileged (fast=%d) unshare: %s %s\n", fast, eb_exec_status_name(r.status),
+                        r.detail);
+                bad++;
+            }
+            eb_exec_result_clear(&r);
+            if (eb_executor_run(ex, &loop, &r, &err) < 0 || r.status != EB_EXEC_TIMEOUT) {
+                fprintf(stderr, "unprivileged (fast=%d) loop: %s %s\n", fast, eb_exec_status_name(r.status), r.detail);
+                bad++;
+            }
+            eb_exec_result_clear(&r);
+            eb_executor_destroy(ex);
+        }
+        _exit(bad);
+    }
+    int st = -1;
+    waitpid(pid, &st, 0);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "unprivileged child: status 0x%x", st);
+}
+
 int main(void) {
+    unprivileged();
     eb_err err = {{0}};
     char probe[512];
     CHECK_MSG(eb_executor_probe(probe, sizeof probe) == 0, "%s", probe);

@@ -181,8 +181,29 @@ static void with_tokenizer(void) {
     eb_tokenizer_free(tok);
 }
 
+static void from_template(void) {
+    eb_gemma4_chat_opts o = {0};
+    const char *large = "{%- if add_generation_prompt -%}{{- '<|turn>model\\n' -}}{%- if not enable_thinking | "
+                        "default(false) -%}{{- '<|channel>thought\\n<channel|>' -}}{%- endif -%}{%- endif -%}"
+                        "{{- '<|think|>' -}}";
+    CHECK_INT(eb_gemma4_opts_from_template(large, &o), 0);
+    CHECK_INT(o.family, EB_GEMMA4_LARGE);
+    CHECK(!o.think_newline);
+    const char *small = "{{- '<|turn>system\\n' -}}{{- '<|think|>\\n' -}}{%- if add_generation_prompt -%}"
+                        "{{- '<|turn>model\\n' -}}{%- endif -%}";
+    CHECK_INT(eb_gemma4_opts_from_template(small, &o), 0);
+    CHECK_INT(o.family, EB_GEMMA4_SMALL);
+    CHECK(o.think_newline);
+    o.family = EB_GEMMA4_LARGE;
+    const char *gemma3 = "{{ bos_token }}{% for m in messages %}<start_of_turn>{% endfor %}";
+    CHECK_INT(eb_gemma4_opts_from_template(gemma3, &o), -1);
+    CHECK_INT(o.family, EB_GEMMA4_LARGE);
+    CHECK_INT(eb_gemma4_opts_from_template(NULL, &o), -1);
+}
+
 int main(void) {
     templates();
+    from_template();
     strip();
     with_tokenizer();
     return eb_test_finish();

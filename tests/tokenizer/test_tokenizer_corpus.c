@@ -107,7 +107,8 @@ static int on_entry(const cJSON *rec, eb_jloc loc, void *ctx, eb_err *err) {
         CHECK_MSG(st.len == full.len && memcmp(eb_buf_str(&st), eb_buf_str(&full), full.len) == 0,
                   "%s: %s: streaming decode differs\n  stream: \"%s\"\n  full:   \"%s\"", tn, name, eb_buf_str(&st),
                   eb_buf_str(&full));
-        CHECK_MSG(st_skip.len == full_skip.len && memcmp(eb_buf_str(&st_skip), eb_buf_str(&full_skip), full_skip.len) == 0,
+        CHECK_MSG(st_skip.len == full_skip.len &&
+                      memcmp(eb_buf_str(&st_skip), eb_buf_str(&full_skip), full_skip.len) == 0,
                   "%s: %s: streaming decode (skip special) differs", tn, name);
         eb_buf_free(&full);
         eb_buf_free(&full_skip);
@@ -143,8 +144,9 @@ static int on_decode_cases(const cJSON *rec, eb_jloc loc, void *ctx, eb_err *err
             eb_buf got = {0}, st = {0};
             eb_err e = {{0}};
             CHECK(eb_tokenizer_decode(toks[t], ids, n, fl, &got, &e) == 0);
-            CHECK_MSG(strcmp(eb_buf_str(&got), want) == 0, "%s: decode case %d (skip=%d)\n  got:  \"%s\"\n  want: \"%s\"",
-                      tn, k, skip, eb_buf_str(&got), want);
+            CHECK_MSG(strcmp(eb_buf_str(&got), want) == 0,
+                      "%s: decode case %d (skip=%d)\n  got:  \"%s\"\n  want: \"%s\"", tn, k, skip,
+                      eb_buf_str(&got), want);
             stream_decode(toks[t], ids, n, fl, &st);
             CHECK_MSG(strcmp(eb_buf_str(&st), eb_buf_str(&got)) == 0,
                       "%s: decode case %d (skip=%d): stream \"%s\" vs full \"%s\"", tn, k, skip, eb_buf_str(&st),

@@ -20,22 +20,29 @@ static uint32_t rnd(void) {
     return (uint32_t)(rng >> 16);
 }
 
-static int utf8_ok(const char *s, size_t n) {
+/* Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF),
+ * written independently of the library's own checker. */
+static int utf8_ok(const char *str, size_t n) {
+    const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < n) {
-        unsigned char c = (unsigned char)s[i];
-        size_t k = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-        if (!k || i + k > n) return 0;
-        for (size_t j = 1; j < k; j++)
-            if (((unsigned char)s[i + j] & 0xC0) != 0x80) return 0;
+        unsigned char c = s[i];
+        size_t k;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c < 0x80) k = 1;
+        else if (c >= 0xC2 && c <= 0xDF) k = 2;
+        else if (c >= 0xE0 && c <= 0xEF) k = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        else if (c >= 0xF0 && c <= 0xF4) k = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        else return 0;
+        if (i + k > n) return 0;
+        for (size_t j = 1; j < k; j++) {
+            unsigned char b = s[i + j];
+            if (j == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) return 0;
+        }
         i += k;
     }
     return 1;
 }
-
-/* Reference for what the encoder does to invalid input: the replacement
- * rule, written independently (checked against Python in the corpus test). */
-static int is_valid_utf8(const char *s, size_t n) { return utf8_ok(s, n); }
 
 static void random_text(eb_buf *b, size_t n) {
     static const char *const frag[] = {"<bos>", "<eos>", "<|turn>", "<turn|>", "<mask>", " ", "  ", "\n", "\t",
@@ -88,7 +95,7 @@ static void fuzz_encode(eb_tokenizer **toks) {
                       "%s: streaming decode differs from full decode", tok_fixture_names[t]);
             /* Gemma's pipeline keeps every valid byte (no ▁ in the input, no
              * special token to mangle: plain flags). */
-            if (t == 0 && flags == 0 && is_valid_utf8(eb_buf_str(&text), text.len) &&
+            if (t == 0 && flags == 0 && utf8_ok(eb_buf_str(&text), text.len) &&
                 !strstr(eb_buf_str(&text), "\xE2\x96\x81"))
                 CHECK_MSG(strcmp(eb_buf_str(&dec), eb_buf_str(&text)) == 0, "gemma_like: round trip failed");
             eb_buf_free(&dec);
@@ -241,6 +248,28 @@ static void bad_components(void) {
         CHECK_MSG(strncmp(err.msg, "bad.json: ", 10) == 0 && strstr(err.msg, cases[i].expect),
                   "case %zu: error \"%s\" should mention \"%s\"", i, err.msg, cases[i].expect);
     }
+    /* A pattern that backtracks catastrophically: the encoder reports the
+     * matching limit instead of splitting wrongly. */
+    const char *slow = "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"c\":1},\"merges\":[]},"
+                       "\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"Regex\":\"(a|aa)+$\"},"
+                       "\"behavior\":\"Isolated\",\"invert\":false}}";
+    eb_tokenizer *st = NULL;
+    eb_err e2 = {{0}};
+    CHECK_MSG(eb_tokenizer_load_mem(slow, strlen(slow), "slow.json", &st, &e2) == 0, "%s", e2.msg);
+    if (st) {
+        char text[64];
+        memset(text, 'a', 48);
+        strcpy(text + 48, "c");
+        int32_t *ids = NULL;
+        size_t n = 0;
+        CHECK(eb_tokenizer_encode(st, text, strlen(text), 0, &ids, &n, &e2) != 0);
+        CHECK_MSG(strstr(e2.msg, "slow.json: encode: regex matching failed") != NULL, "%s", e2.msg);
+        CHECK(ids == NULL && n == 0);
+        CHECK(eb_tokenizer_encode(st, "aac", 3, 0, &ids, &n, &e2) == 0 && n == 3);
+        free(ids);
+        eb_tokenizer_free(st);
+    }
+
     /* a missing file names the path */
     eb_tokenizer *tok = NULL;
     eb_err err = {{0}};

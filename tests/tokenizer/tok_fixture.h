@@ -15,8 +15,8 @@
 #define TOK_FIXTURE_DIR EVALBENCH_SOURCE_DIR "/tests/fixtures/tokenizers"
 
 static const char *const tok_fixture_names[] = {"gemma_like", "gpt2_like", "llama2_like", "llama3_like",
-                                                "metaspace_like"};
-#define TOK_N_FIXTURES 5
+                                                "metaspace_like", "variety_like"};
+#define TOK_N_FIXTURES 6
 
 static inline char *tok_fixture_path(const char *name) {
     size_t n = strlen(TOK_FIXTURE_DIR) + strlen(name) + 8;

@@ -109,7 +109,8 @@ int eb_gemma4_render_chat(const eb_chat_msg *msgs, size_t n, const eb_gemma4_cha
     }
     if (opts->add_generation_prompt) {
         eb_buf_puts(out, "<|turn>model\n");
-        if (opts->family == EB_GEMMA4_LARGE && !opts->enable_thinking) eb_buf_puts(out, "<|channel>thought\n<channel|>");
+        if (opts->family == EB_GEMMA4_LARGE && !opts->enable_thinking)
+            eb_buf_puts(out, "<|channel>thought\n<channel|>");
     }
     return 0;
 }
@@ -122,4 +123,15 @@ size_t eb_gemma4_stop_ids(const eb_tokenizer *tok, int32_t out[3]) {
         if (id >= 0) out[n++] = id;
     }
     return n;
+}
+
+/* The template source writes the strings as Jinja literals, with "\n"
+ * spelled as backslash-n. */
+int eb_gemma4_opts_from_template(const char *t, eb_gemma4_chat_opts *opts) {
+    if (!t || !strstr(t, "<|turn>")) return -1;
+    opts->family = strstr(t, "<|channel>thought\\n<channel|>") || strstr(t, "<|channel>thought\n<channel|>")
+                       ? EB_GEMMA4_LARGE
+                       : EB_GEMMA4_SMALL;
+    opts->think_newline = strstr(t, "<|think|>\\n") || strstr(t, "<|think|>\n");
+    return 0;
 }

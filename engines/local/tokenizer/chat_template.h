@@ -37,6 +37,13 @@ typedef struct eb_gemma4_chat_opts {
     bool think_newline;         /* "<|think|>\n", as later template revisions write it */
 } eb_gemma4_chat_opts;
 
+/* Reads the checkpoint's own template text (chat_template.jinja, or the
+ * "chat_template" string of tokenizer_config.json) and sets opts->family
+ * (LARGE when the generation prompt writes the empty thought block) and
+ * opts->think_newline.  Returns 0, or -1 when the text does not look like a
+ * Gemma 4 template (no "<|turn>"), leaving opts unchanged. */
+int eb_gemma4_opts_from_template(const char *template_text, eb_gemma4_chat_opts *opts);
+
 /* Appends the rendered prompt to *out.  A system/developer message is only
  * allowed first (as its own turn); an unknown role, a NULL content or an
  * empty conversation is an error. */

@@ -153,12 +153,18 @@ int tk_decode_ids(const eb_tokenizer *t, const int32_t *ids, size_t n, unsigned 
         switch (d->kind) {
         case TK_D_REPLACE: {
             eb_buf tmp = {0};
-            for (size_t i = 0; i < a.n; i++) {
+            int rc = 0;
+            for (size_t i = 0; i < a.n && rc == 0; i++) {
                 eb_buf_reset(&tmp);
-                tk_pattern_replace(&d->pat, piece_str(&a, i), a.v[i].len, d->content, d->clen, &tmp);
+                rc = tk_pattern_replace(&d->pat, piece_str(&a, i), a.v[i].len, d->content, d->clen, &tmp);
                 tk_pieces_add(&b, eb_buf_str(&tmp), tmp.len, -1, false);
             }
             eb_buf_free(&tmp);
+            if (rc) {
+                tk_pieces_free(&a);
+                tk_pieces_free(&b);
+                return eb_err_set(err, "%s: decode: regex matching failed (PCRE2 error %d)", t->name, rc);
+            }
             break;
         }
         case TK_D_BYTEFALLBACK:

@@ -90,7 +90,8 @@ static void split_added(const eb_tokenizer *t, const tk_trie *tr, const char *s,
             pos = stop; /* the search resumes after the match whatever happens to it */
             if (special_as_text && a->special) continue;
             if (a->single_word) {
-                bool start_space = start == 0 || !is_word_char_at(s + last_char_start(s, start), start - last_char_start(s, start));
+                size_t prev = start ? last_char_start(s, start) : 0;
+                bool start_space = start == 0 || !is_word_char_at(s + prev, start - prev);
                 bool stop_space = stop == len || !is_word_char_at(s + stop, len - stop);
                 if (!start_space || !stop_space) continue;
             }
@@ -123,19 +124,20 @@ static void split_added(const eb_tokenizer *t, const tk_trie *tr, const char *s,
 }
 
 /* ---- normalizer ---- */
-void tk_normalize(const eb_tokenizer *t, const char *s, size_t len, eb_buf *out) {
+int tk_normalize(const eb_tokenizer *t, const char *s, size_t len, eb_buf *out) {
     if (t->n_norms == 0) {
         eb_buf_append(out, s, len);
-        return;
+        return 0;
     }
+    int rc = 0;
     eb_buf a = {0}, b = {0};
     eb_buf_append(&a, s, len);
-    for (size_t i = 0; i < t->n_norms; i++) {
+    for (size_t i = 0; i < t->n_norms && rc == 0; i++) {
         const tk_norm *n = &t->norms[i];
         eb_buf_reset(&b);
         switch (n->kind) {
         case TK_N_REPLACE:
-            tk_pattern_replace(&n->pat, a.data, a.len, n->content, n->clen, &b);
+            rc = tk_pattern_replace(&n->pat, eb_buf_str(&a), a.len, n->content, n->clen, &b);
             break;
         case TK_N_PREPEND:
             if (a.len) eb_buf_append(&b, n->content, n->clen);
@@ -164,9 +166,10 @@ void tk_normalize(const eb_tokenizer *t, const char *s, size_t len, eb_buf *out)
         a = b;
         b = tmp;
     }
-    eb_buf_append(out, a.data, a.len);
+    eb_buf_append(out, eb_buf_str(&a), a.len);
     eb_buf_free(&a);
     eb_buf_free(&b);
+    return rc;
 }
 
 /* ---- pre-tokenizers ---- */
@@ -192,11 +195,12 @@ static void seg_push(scratch *sc, size_t b, size_t e, bool m) {
 
 /* Splits s by pattern with one of the split behaviours; non-empty parts
  * are appended to out. */
-static void split_by(const tk_pattern *pat, int behavior, bool invert, const char *s, size_t len, bool at_start,
-                     scratch *sc, tk_pieces *out) {
+static int split_by(const tk_pattern *pat, int behavior, bool invert, const char *s, size_t len, bool at_start,
+                    scratch *sc, tk_pieces *out) {
     sc->n = 0;
     sc->nsegs = 0;
-    tk_pattern_find(pat, s, len, &sc->st, &sc->en, &sc->n, &sc->cap);
+    int rc = tk_pattern_find(pat, s, len, &sc->st, &sc->en, &sc->n, &sc->cap);
+    if (rc) return rc;
     /* (offsets, is_match) covering the whole string */
     size_t prev = 0;
     size_t nraw = 0;
@@ -252,6 +256,7 @@ static void split_by(const tk_pattern *pat, int behavior, bool invert, const cha
     for (size_t i = 0; i < sc->nsegs; i++)
         if (sc->segs[i].e > sc->segs[i].b)
             tk_pieces_add(out, s + sc->segs[i].b, sc->segs[i].e - sc->segs[i].b, -1, at_start && sc->segs[i].b == 0);
+    return 0;
 }
 
 static void bytelevel_map(const char *s, size_t len, eb_buf *out) {
@@ -262,31 +267,33 @@ static void bytelevel_map(const char *s, size_t len, eb_buf *out) {
     }
 }
 
-static void pre_step(const tk_pre *p, const tk_piece *pc, const char *s, scratch *sc, tk_pieces *out) {
+static int pre_step(const tk_pre *p, const tk_piece *pc, const char *s, scratch *sc, tk_pieces *out) {
+    int rc = 0;
     switch (p->kind) {
     case TK_P_SPLIT:
-        split_by(&p->pat, p->behavior, p->invert, s, pc->len, pc->at_start, sc, out);
-        return;
+        return split_by(&p->pat, p->behavior, p->invert, s, pc->len, pc->at_start, sc, out);
     case TK_P_BYTELEVEL: {
         eb_buf_reset(&sc->tmp);
         if (p->add_prefix_space && !(pc->len && s[0] == ' ')) eb_buf_putc(&sc->tmp, ' ');
         eb_buf_append(&sc->tmp, s, pc->len);
         tk_pieces parts = {0};
-        if (p->use_regex) split_by(&p->pat, TK_ISOLATED, false, sc->tmp.data, sc->tmp.len, pc->at_start, sc, &parts);
-        else tk_pieces_add(&parts, sc->tmp.data, sc->tmp.len, -1, pc->at_start);
+        if (p->use_regex)
+            rc = split_by(&p->pat, TK_ISOLATED, false, sc->tmp.data, sc->tmp.len, pc->at_start, sc, &parts);
+        else
+            tk_pieces_add(&parts, sc->tmp.data, sc->tmp.len, -1, pc->at_start);
         for (size_t i = 0; i < parts.n; i++) {
             eb_buf_reset(&sc->tmp2);
             bytelevel_map(parts.arena.data + parts.v[i].off, parts.v[i].len, &sc->tmp2);
             tk_pieces_add(out, sc->tmp2.data, sc->tmp2.len, -1, parts.v[i].at_start);
         }
         tk_pieces_free(&parts);
-        return;
+        return rc;
     }
     case TK_P_METASPACE: {
         eb_buf_reset(&sc->tmp);
         tk_pattern sp = {.kind = TK_PAT_STRING, .lit = " ", .litlen = 1};
         eb_buf body = {0};
-        tk_pattern_replace(&sp, s, pc->len, p->rep, p->replen, &body);
+        tk_pattern_replace(&sp, s, pc->len, p->rep, p->replen, &body); /* a literal: cannot fail */
         bool starts = body.len >= p->replen && !memcmp(body.data, p->rep, p->replen);
         if (!starts && (p->prepend == TK_PREPEND_ALWAYS || (p->prepend == TK_PREPEND_FIRST && pc->at_start)))
             eb_buf_append(&sc->tmp, p->rep, p->replen);
@@ -294,13 +301,14 @@ static void pre_step(const tk_pre *p, const tk_piece *pc, const char *s, scratch
         eb_buf_free(&body);
         if (p->split) {
             tk_pattern rp = {.kind = TK_PAT_STRING, .lit = (char *)p->rep, .litlen = p->replen};
-            split_by(&rp, TK_MERGED_NEXT, false, sc->tmp.data, sc->tmp.len, pc->at_start, sc, out);
+            return split_by(&rp, TK_MERGED_NEXT, false, sc->tmp.data, sc->tmp.len, pc->at_start, sc, out);
         } else if (sc->tmp.len) {
             tk_pieces_add(out, sc->tmp.data, sc->tmp.len, -1, pc->at_start);
         }
-        return;
+        return 0;
     }
     }
+    return 0;
 }
 
 /* ---- BPE ---- */
@@ -375,13 +383,13 @@ static void try_pair(const eb_tokenizer *t, bpe_work *w, int32_t pos) {
     if (p) heap_push(w, (hnode){.rank = p->rank, .pos = (uint32_t)pos, .id = p->id});
 }
 
-static int bpe_piece(const eb_tokenizer *t, const char *s, size_t len, bpe_work *w, ids_vec *out, eb_err *err) {
-    if (len == 0) return 0;
+static void bpe_piece(const eb_tokenizer *t, const char *s, size_t len, bpe_work *w, ids_vec *out) {
+    if (len == 0) return;
     if (t->ignore_merges) {
         int32_t id = tk_strmap_get(&t->vocab, s, len);
         if (id >= 0) {
             ids_push(out, id);
-            return 0;
+            return;
         }
     }
     w->nsyms = 0;
@@ -433,7 +441,6 @@ static int bpe_piece(const eb_tokenizer *t, const char *s, size_t len, bpe_work 
         i += k;
     }
     if (unk >= 0) sym_add(w, unk, unk_len);
-    (void)err;
 
     for (int32_t p = 0; p + 1 < (int32_t)w->nsyms; p++) try_pair(t, w, p);
     while (w->nheap) {
@@ -453,7 +460,6 @@ static int bpe_piece(const eb_tokenizer *t, const char *s, size_t len, bpe_work 
     }
     for (size_t j = 0; j < w->nsyms; j++)
         if (w->syms[j].len) ids_push(out, w->syms[j].id);
-    return 0;
 }
 
 int eb_tokenizer_encode(const eb_tokenizer *t, const char *text, size_t len, unsigned flags, int32_t **ids_out,
@@ -473,38 +479,43 @@ int eb_tokenizer_encode(const eb_tokenizer *t, const char *text, size_t len, uns
     scratch sc = {0};
     eb_buf nb = {0};
 
+    int rc = 0;
     split_added(t, &t->trie_raw, text, len, true, as_text, &a);
-    for (size_t i = 0; i < a.n; i++) {
+    for (size_t i = 0; i < a.n && rc == 0; i++) {
         tk_piece pc = a.v[i];
         if (pc.id >= 0) {
             tk_pieces_add(&b, "", 0, pc.id, false);
             continue;
         }
         eb_buf_reset(&nb);
-        tk_normalize(t, a.arena.data + pc.off, pc.len, &nb);
+        rc = tk_normalize(t, a.arena.data + pc.off, pc.len, &nb);
         if (nb.len) split_added(t, &t->trie_norm, nb.data, nb.len, pc.at_start, as_text, &b);
     }
-    for (size_t s = 0; s < t->n_pres; s++) {
+    for (size_t s = 0; s < t->n_pres && rc == 0; s++) {
         tk_pieces tmp = a;
         a = b;
         b = tmp;
         tk_pieces_reset(&b);
-        for (size_t i = 0; i < a.n; i++) {
+        for (size_t i = 0; i < a.n && rc == 0; i++) {
             tk_piece pc = a.v[i];
             if (pc.id >= 0) tk_pieces_add(&b, "", 0, pc.id, false);
-            else pre_step(&t->pres[s], &pc, a.arena.data + pc.off, &sc, &b);
+            else rc = pre_step(&t->pres[s], &pc, a.arena.data + pc.off, &sc, &b);
         }
+    }
+    if (rc) {
+        char msg[128];
+        pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, sizeof msg);
+        rc = eb_err_set(err, "%s: encode: regex matching failed on a %zu-byte text: %s", t->name, len, msg);
     }
 
     ids_vec out = {0};
     bpe_work w = {0};
-    int rc = 0;
     if (flags & EB_TOK_ADD_BOS) ids_push(&out, t->bos_id);
     if (flags & EB_TOK_ADD_SPECIAL)
         for (size_t i = 0; i < t->n_post_prefix; i++) ids_push(&out, t->post_prefix[i]);
     for (size_t i = 0; i < b.n && rc == 0; i++) {
         if (b.v[i].id >= 0) ids_push(&out, b.v[i].id);
-        else rc = bpe_piece(t, b.arena.data + b.v[i].off, b.v[i].len, &w, &out, err);
+        else bpe_piece(t, b.arena.data + b.v[i].off, b.v[i].len, &w, &out);
     }
     if (flags & EB_TOK_ADD_SPECIAL)
         for (size_t i = 0; i < t->n_post_suffix; i++) ids_push(&out, t->post_suffix[i]);

@@ -94,11 +94,13 @@ typedef struct tk_pattern {
     pcre2_code *re; /* TK_PAT_REGEX */
 } tk_pattern;
 
-/* Appends to (starts, ends) the non-overlapping matches of pat in s. */
-void tk_pattern_find(const tk_pattern *pat, const char *s, size_t len, size_t **starts, size_t **ends, size_t *n,
+/* Appends to (starts, ends) the non-overlapping matches of pat in s.
+ * Returns 0, or the PCRE2 error code when matching itself failed (a
+ * resource limit): the caller reports it rather than splitting wrongly. */
+int tk_pattern_find(const tk_pattern *pat, const char *s, size_t len, size_t **starts, size_t **ends, size_t *n,
                      size_t *cap);
-/* Appends s with every match replaced by rep. */
-void tk_pattern_replace(const tk_pattern *pat, const char *s, size_t len, const char *rep, size_t replen, eb_buf *out);
+/* Appends s with every match replaced by rep; 0 or a PCRE2 error code. */
+int tk_pattern_replace(const tk_pattern *pat, const char *s, size_t len, const char *rep, size_t replen, eb_buf *out);
 void tk_pattern_free(tk_pattern *pat);
 
 enum tk_norm_kind { TK_N_REPLACE, TK_N_PREPEND, TK_N_STRIP };
@@ -202,8 +204,9 @@ struct eb_tokenizer {
     int32_t bos_id;
 };
 
-/* Applies the normalizer chain to s, appending the result to out. */
-void tk_normalize(const eb_tokenizer *tok, const char *s, size_t len, eb_buf *out);
+/* Applies the normalizer chain to s, appending the result to out; 0 or a
+ * PCRE2 error code. */
+int tk_normalize(const eb_tokenizer *tok, const char *s, size_t len, eb_buf *out);
 
 /* Decodes ids; `first` says the list starts the text (Metaspace and Strip
  * treat the first token specially); *incomplete is set when the text ends

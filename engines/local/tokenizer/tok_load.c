@@ -12,7 +12,7 @@
 #include "tok_internal.h"
 
 /* Ids beyond this are refused rather than sizing tables after them. */
-#define TK_MAX_ID (1 << 24)
+#define TK_MAX_ID (1 << 22)
 
 /* The pre-tokenization pattern of GPT-2's byte-level BPE. */
 static const char BYTELEVEL_REGEX[] =
@@ -60,10 +60,44 @@ static const char *get_str(ld *L, const cJSON *o, const char *comp, const char *
     return v->valuestring;
 }
 
+/* The reference compiles patterns with Oniguruma, whose Unicode \w is the
+ * Word property (letters and other alphabetics, marks, decimal digits,
+ * connector punctuation, joiners); PCRE2's \w leaves out marks.  \w is
+ * spelled out so both agree (inside a class, its members are inserted). */
+#define WORD_MEMBERS "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\x{200C}\\x{200D}"
+
+static char *translate_regex(const char *src) {
+    eb_buf b = {0};
+    bool in_class = false;
+    for (size_t i = 0; src[i]; i++) {
+        char c = src[i];
+        if (c == '\\' && src[i + 1]) {
+            if (src[i + 1] == 'w') eb_buf_puts(&b, in_class ? WORD_MEMBERS : "[" WORD_MEMBERS "]");
+            else eb_buf_append(&b, src + i, 2);
+            i++;
+            continue;
+        }
+        if (!in_class && c == '[') {
+            in_class = true;
+            eb_buf_putc(&b, c);
+            /* a ']' right after '[' or '[^' is a literal */
+            if (src[i + 1] == '^') eb_buf_putc(&b, src[++i]);
+            if (src[i + 1] == ']') eb_buf_putc(&b, src[++i]);
+            continue;
+        }
+        if (in_class && c == ']') in_class = false;
+        eb_buf_putc(&b, c);
+    }
+    if (!b.data) eb_buf_puts(&b, "");
+    return eb_buf_take(&b);
+}
+
 static int compile_regex(ld *L, const char *comp, const char *src, pcre2_code **out) {
     int ec;
     PCRE2_SIZE eoff;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &ec, &eoff, NULL);
+    char *pat = translate_regex(src);
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &ec, &eoff, NULL);
+    free(pat);
     if (!re) {
         char msg[256];
         pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof msg);
@@ -582,7 +616,8 @@ static int parse_added(ld *L, const cJSON *arr, int32_t *max_id) {
 
 /* After the normalizer is known: register added tokens in the id tables and
  * build the two tries (raw text, normalized text). */
-static void index_added(eb_tokenizer *t) {
+static int index_added(ld *L) {
+    eb_tokenizer *t = L->tok;
     eb_buf nb = {0};
     trie_insert(&t->trie_raw, "", 0, -1);
     trie_insert(&t->trie_norm, "", 0, -1);
@@ -591,7 +626,10 @@ static void index_added(eb_tokenizer *t) {
         t->id_special[a->id] = a->special;
         if (a->normalized) {
             eb_buf_reset(&nb);
-            tk_normalize(t, a->content, a->len, &nb);
+            if (tk_normalize(t, a->content, a->len, &nb)) {
+                eb_buf_free(&nb);
+                return FAIL(L, "%s: added_tokens[%zu]: normalizing \"%s\" failed", L->name, i, a->content);
+            }
             a->match = eb_strndup(eb_buf_str(&nb), nb.len);
             a->mlen = nb.len;
             trie_insert(&t->trie_norm, a->match, a->mlen, (int32_t)i);
@@ -606,6 +644,7 @@ static void index_added(eb_tokenizer *t) {
         t->id_len[a->id] = (uint32_t)a->mlen;
     }
     eb_buf_free(&nb);
+    return 0;
 }
 
 static int build(ld *L, const cJSON *root) {
@@ -628,13 +667,14 @@ static int build(ld *L, const cJSON *root) {
             t->id_str[i] = t->model_str[i];
             t->id_len[i] = (uint32_t)strlen(t->model_str[i]);
         }
-    index_added(t);
+    if (index_added(L)) return -1;
     size_t total = 0;
     for (size_t i = 0; i < t->n_ids; i++) total += t->id_str[i] != NULL;
     tk_strmap_init(&t->all_ids, total);
     for (size_t i = 0; i < t->n_ids; i++)
         if (t->model_str[i]) tk_strmap_put(&t->all_ids, t->model_str[i], strlen(t->model_str[i]), (int32_t)i);
-    for (size_t i = 0; i < t->n_added; i++) tk_strmap_put(&t->all_ids, t->added[i].content, t->added[i].len, t->added[i].id);
+    for (size_t i = 0; i < t->n_added; i++)
+        tk_strmap_put(&t->all_ids, t->added[i].content, t->added[i].len, t->added[i].id);
     for (size_t i = 0; i < t->n_post_prefix; i++)
         if (!t->id_str[t->post_prefix[i]])
             return FAIL(L, "%s: post_processor: id %d is not in the vocabulary", L->name, (int)t->post_prefix[i]);

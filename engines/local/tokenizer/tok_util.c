@@ -275,10 +275,10 @@ static void push_match(size_t **starts, size_t **ends, size_t *n, size_t *cap, s
     (*n)++;
 }
 
-void tk_pattern_find(const tk_pattern *pat, const char *s, size_t len, size_t **starts, size_t **ends, size_t *n,
-                     size_t *cap) {
+int tk_pattern_find(const tk_pattern *pat, const char *s, size_t len, size_t **starts, size_t **ends, size_t *n,
+                    size_t *cap) {
     if (pat->kind == TK_PAT_STRING) {
-        if (pat->litlen == 0) return;
+        if (pat->litlen == 0) return 0;
         size_t i = 0;
         while (i + pat->litlen <= len) {
             const char *hit = memmem(s + i, len - i, pat->lit, pat->litlen);
@@ -287,15 +287,24 @@ void tk_pattern_find(const tk_pattern *pat, const char *s, size_t len, size_t **
             push_match(starts, ends, n, cap, at, at + pat->litlen);
             i = at + pat->litlen;
         }
-        return;
+        return 0;
     }
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(pat->re, NULL);
     if (!md) abort();
     size_t pos = 0;
     size_t last_end = (size_t)-1;
+    int result = 0;
     while (pos <= len) {
         int rc = pcre2_match(pat->re, (PCRE2_SPTR)s, len, pos, PCRE2_NO_UTF_CHECK, md, NULL);
-        if (rc < 0) break; /* no match (or a matching limit): the rest is not a match */
+        /* The JIT's small fixed stack can run out where the interpreter,
+         * which grows its own, does not. */
+        if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+            rc = pcre2_match(pat->re, (PCRE2_SPTR)s, len, pos, PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, md, NULL);
+        if (rc == PCRE2_ERROR_NOMATCH) break;
+        if (rc < 0) {
+            result = rc;
+            break;
+        }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         size_t b = ov[0], e = ov[1];
         if (b == e) {
@@ -316,11 +325,12 @@ void tk_pattern_find(const tk_pattern *pat, const char *s, size_t len, size_t **
         pos = e;
     }
     pcre2_match_data_free(md);
+    return result;
 }
 
-void tk_pattern_replace(const tk_pattern *pat, const char *s, size_t len, const char *rep, size_t replen, eb_buf *out) {
+int tk_pattern_replace(const tk_pattern *pat, const char *s, size_t len, const char *rep, size_t replen, eb_buf *out) {
     size_t *st = NULL, *en = NULL, n = 0, cap = 0;
-    tk_pattern_find(pat, s, len, &st, &en, &n, &cap);
+    int rc = tk_pattern_find(pat, s, len, &st, &en, &n, &cap);
     size_t prev = 0;
     for (size_t i = 0; i < n; i++) {
         eb_buf_append(out, s + prev, st[i] - prev);
@@ -330,6 +340,7 @@ void tk_pattern_replace(const tk_pattern *pat, const char *s, size_t len, const 
     eb_buf_append(out, s + prev, len - prev);
     free(st);
     free(en);
+    return rc;
 }
 
 void tk_pattern_free(tk_pattern *pat) {

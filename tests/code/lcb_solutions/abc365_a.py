@@ -1,4 +1,4 @@
-# Uses the grader's prelude-free style: a main guard, input() line by line.
+# A main guard and input(): the grader unwraps the guard before running.
 def days(y):
     if y % 400 == 0:
         return 366
