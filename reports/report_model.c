@@ -357,14 +357,18 @@ static int load_aggregates(sqlite3 *db, const char *idlist, eb_report *r, eb_err
         s->base.rows += n;
         s->base.no_answer += na;
         if (reps_add(&s->base.reps, &s->base.cap_reps, idx, n, k, na, err) ||
-            add_to_groups(&s->base, subject, category, idx, n, k, na, err))
+            add_to_groups(&s->base, subject, category, idx, n, k, na, err)) {
+            eb_err_prefix(err, "%s: run %lld, suite %s", r->db_path, (long long)run->run_id, suite);
             break;
+        }
         if (np > 0) {
             s->plus.present = true;
             s->plus.rows += np;
             if (reps_add(&s->plus.reps, &s->plus.cap_reps, idx, np, kp, 0, err) ||
-                add_to_groups(&s->plus, subject, category, idx, np, kp, 0, err))
+                add_to_groups(&s->plus, subject, category, idx, np, kp, 0, err)) {
+                eb_err_prefix(err, "%s: run %lld, suite %s", r->db_path, (long long)run->run_id, suite);
                 break;
+            }
         }
         s->tokens_in += sqlite3_column_double(st, 10);
         s->rows_tokens_in += (long)sqlite3_column_int64(st, 11);

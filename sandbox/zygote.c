@@ -1,8 +1,9 @@
 /* The fast path: a pre-initialised Python helper (zygote.py) in its own
- * sandbox forks every run into fresh namespaces (see zygote.py for the
- * per-run isolation).  This side hands each run's descriptors to the helper
- * and supervises the run exactly like a fresh one; the run's pidfd and
- * seccomp listener come back over the run's own control socket. */
+ * sandbox keeps spare runners ready in fresh namespaces (see zygote.py for
+ * the per-run isolation) and hands their sockets to this side.  A run takes
+ * a spare, sends it the request and the run's descriptors directly, and is
+ * supervised exactly like a fresh one; its pidfd and seccomp listener come
+ * back over the run's own control socket. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,13 +21,20 @@
 
 extern const char eb_zygote_py[];
 
-/* One helper is a serial dispatcher (it forks a spare runner per request),
- * so there is one helper per two workers. */
+/* A spare runner: a socket to the waiting run, one to its keeper. */
+typedef struct spare {
+    int run_fd, keeper_fd;
+} spare;
+
+/* One helper makes spares serially (a fork per spare), so there is one
+ * helper per two workers. */
 typedef struct helper {
     pthread_mutex_t lock;
     int nslots;                   /* runs it may have at once (host uids 1..nslots) */
-    eb_sandbox_proc proc;         /* proc.ctl_fd: request socket */
+    eb_sandbox_proc proc;         /* proc.ctl_fd: spares arrive here, "make another" goes back */
     int alive;
+    spare *spares;                /* received, not yet used */
+    int nspares, capspares;
 } helper;
 
 struct eb_zygote {
@@ -90,7 +98,16 @@ static int start_helper(eb_executor *ex, helper *h, eb_err *err) {
     return await_helper(h, err);
 }
 
+static void drop_spares(helper *h) {
+    for (int i = 0; i < h->nspares; i++) {
+        close(h->spares[i].run_fd);
+        close(h->spares[i].keeper_fd);
+    }
+    h->nspares = 0;
+}
+
 static void stop_helper(helper *h) {
+    drop_spares(h);
     if (!h->alive) return;
     /* closing the request socket ends the helper; killing init ends the rest */
     eb_sandbox_proc_close(&h->proc);
@@ -104,6 +121,7 @@ static void free_zygote(eb_zygote *z) {
     }
     pthread_mutex_destroy(&z->lock);
     pthread_cond_destroy(&z->freed);
+    for (int i = 0; i < z->nhelpers; i++) free(z->helpers[i].spares);
     free(z->helpers);
     free(z->busy);
     free(z);
@@ -167,24 +185,77 @@ static void close_all(int *fds, int n) {
         if (fds[i] >= 0) close(fds[i]);
 }
 
-/* Sends one request; the helper gets copies of the run's child-side ends. */
-static int send_request(helper *h, const zreq *q, const int child_fds[6]) {
-    struct iovec iov = {(void *)q, sizeof *q};
+/* Receives one spare announcement; -1 when the helper is gone or silent. */
+static int receive_spare(helper *h, int timeout_ms) {
+    struct pollfd pf = {h->proc.ctl_fd, POLLIN, 0};
+    if (poll(&pf, 1, timeout_ms) != 1) return -1;
+    char byte = 0;
+    struct iovec iov = {&byte, 1};
+    union {
+        char buf[CMSG_SPACE(2 * sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    if (recvmsg(h->proc.ctl_fd, &m, MSG_CMSG_CLOEXEC) <= 0) return -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    if (byte != 'S' || !c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(2 * sizeof(int))) {
+        if (c && c->cmsg_type == SCM_RIGHTS) {
+            int fds[2] = {-1, -1};
+            memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0) > sizeof fds ? sizeof fds : c->cmsg_len - CMSG_LEN(0));
+            for (int k = 0; k < 2; k++)
+                if (fds[k] >= 0) close(fds[k]);
+        }
+        return -1;
+    }
+    spare sp;
+    memcpy(&sp, CMSG_DATA(c), sizeof sp);
+    if (h->nspares == h->capspares) {
+        h->capspares = h->capspares ? 2 * h->capspares : 16;
+        h->spares = eb_realloc(h->spares, (size_t)h->capspares * sizeof *h->spares);
+    }
+    h->spares[h->nspares++] = sp;
+    return 0;
+}
+
+/* Takes a ready spare (waiting for one if none is ready) and asks the helper
+ * for a replacement. */
+static int take_spare(helper *h, spare *out) {
+    pthread_mutex_lock(&h->lock);
+    int rc = -1;
+    if (h->alive) {
+        while (h->nspares > 0 ? receive_spare(h, 0) == 0 : receive_spare(h, 20000) == 0) {
+            if (h->nspares > 0) break; /* took what was queued */
+        }
+        if (h->nspares > 0) {
+            *out = h->spares[0];
+            memmove(h->spares, h->spares + 1, (size_t)(h->nspares - 1) * sizeof *h->spares);
+            h->nspares--;
+            if (send(h->proc.ctl_fd, "N", 1, MSG_NOSIGNAL) == 1) rc = 0;
+            else {
+                close(out->run_fd);
+                close(out->keeper_fd);
+            }
+        }
+    }
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+static int send_fds_msg(int sock, const void *data, size_t len, const int *fds, int n) {
+    struct iovec iov = {(void *)data, len};
     union {
         char buf[CMSG_SPACE(6 * sizeof(int))];
         struct cmsghdr align;
     } u;
     memset(&u, 0, sizeof u);
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                       .msg_controllen = CMSG_SPACE((size_t)n * sizeof(int))};
     struct cmsghdr *c = CMSG_FIRSTHDR(&m);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(6 * sizeof(int));
-    memcpy(CMSG_DATA(c), child_fds, 6 * sizeof(int));
-    pthread_mutex_lock(&h->lock);
-    ssize_t n = h->alive ? sendmsg(h->proc.ctl_fd, &m, MSG_NOSIGNAL) : -1;
-    pthread_mutex_unlock(&h->lock);
-    return n == (ssize_t)sizeof *q ? 0 : -1;
+    c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
+    return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
 }
 
 static int run_once(eb_executor *ex, helper *h, int slot, const eb_exec_job *job, const eb_sandbox_limits *lim,
@@ -208,7 +279,15 @@ static int run_once(eb_executor *ex, helper *h, int slot, const eb_exec_job *job
               .fsize = lim->file_bytes, .files = lim->max_files, .tmp = lim->tmp_bytes,
               .cpu = lim->cpu_s > 0 ? (int64_t)lim->cpu_s : 0, .plen = (int64_t)plen};
     int child_fds[6] = {memfd, in[0], o[1], e[1], rep[1], ctl[1]};
-    int sent = off == plen ? send_request(h, &q, child_fds) : -1;
+    spare sp;
+    int sent = -1;
+    if (off == plen && take_spare(h, &sp) == 0) {
+        /* the keeper's report pipe first: it reads it when the run ends */
+        sent = send_fds_msg(sp.keeper_fd, "A", 1, &rep[1], 1);
+        if (sent == 0) sent = send_fds_msg(sp.run_fd, &q, sizeof q, child_fds, 6);
+        close(sp.run_fd);
+        close(sp.keeper_fd);
+    }
     close_all(child_fds, 6);
     if (sent < 0) {
         int fds[] = {in[1], o[0], e[0], rep[0], ctl[0]};

@@ -1,20 +1,25 @@
 # The fast-path helper.  It runs inside its own sandbox (user, pid, net,
 # mount, ipc, uts, cgroup namespaces; read-only minimal root) and never runs
-# foreign code itself.  It keeps a few spare runners ready: a spare is a
-# child ("keeper") that has created fresh pid, mount, net, ipc, uts and
-# cgroup namespaces and forked the future run there as PID 1, which has
-# mounted its own empty /tmp and waits.  A request goes to a spare: the run
-# then drops to an unprivileged uid, applies rlimits, loses every capability,
-# installs the seccomp filter and only then executes the program in the
-# copy-on-write image of this already initialised interpreter.  When the run
-# ends, its PID namespace and everything in it die with it; each spare serves
-# exactly one run.  Preparing the namespaces ahead of time takes their
-# set-up latency off the critical path.
+# foreign code itself.  It keeps spare runners ready: a spare is a child
+# forked into a fresh PID namespace (as its PID 1) that has created fresh
+# mount, net, ipc, uts and cgroup namespaces, mounted its own empty /tmp and
+# waits.  The helper hands the spare's two sockets to the supervisor (over
+# fd 3) and makes another spare whenever the supervisor reports one used, so
+# the helper is not on the path of a run start.  The supervisor sends the
+# request straight to the spare and the report pipe to the helper, which
+# reports the spare's exit status when it reaps it.  The run then drops to
+# an unprivileged uid, applies rlimits, loses every capability, installs the
+# seccomp filter and only then executes the program in the copy-on-write
+# image of this already initialised interpreter.  When the run ends, its PID
+# namespace and everything in it die with it; each spare serves exactly one
+# run.  Preparing namespaces ahead of time takes their set-up latency (RCU
+# grace periods, mostly waiting) off the critical path.
 import os
 import sys
 import socket
 import struct
 import ctypes
+import select
 import signal
 import io
 import builtins
@@ -26,10 +31,13 @@ import threading
 import atexit
 import gc
 
-# What programs commonly import, loaded once here instead of once per run.
+# What scored programs commonly import, loaded once here instead of once per
+# run.  Kept short on purpose: every page of this image is copied into the
+# page tables of each run, and refcount updates copy the pages a run
+# touches, so rarely used heavy modules (decimal, unittest, ...) would cost
+# every run more than they save the few that import them.
 import math, re, collections, heapq, bisect, itertools, functools, string, random, typing  # noqa: E401
-import json, hashlib, fractions, decimal, statistics, datetime, copy, operator, array, time  # noqa: E401
-import dataclasses, enum, abc, numbers, textwrap, unittest, contextlib, weakref, queue  # noqa: E401
+import copy, operator, hashlib, array, time  # noqa: E401
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
@@ -168,16 +176,20 @@ def run_program(src):
     return rc
 
 
-def run_b(keeper, tmp_bytes):
+def run_b(inbox, tmp_bytes):
     """PID 1 of a spare's namespaces: prepares, waits for its request,
     becomes the program."""
     rep = -1
     try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
+        check(libc.unshare(flags), "unshare")
         opts = ("mode=1777,nr_inodes=4096,size=%d" % tmp_bytes).encode()
         check(libc.mount(b"eb-tmp", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, opts), "mount /tmp")
         os.chdir("/tmp")
-        msg, fds, _, _ = socket.recv_fds(keeper, 4096, 8)
-        keeper.close()
+        msg, fds, _, _ = socket.recv_fds(inbox, 4096, 8)
+        inbox.close()
         if len(msg) != REQUEST.size or len(fds) != 6:
             os._exit(0)
         req = REQUEST.unpack(msg)
@@ -214,83 +226,94 @@ def run_b(keeper, tmp_bytes):
     os._exit(run_program(src))
 
 
-def run_keeper(conn, server, spares, tmp_bytes):
-    """Outside the run's namespaces: creates them with the run inside,
-    forwards the request to it, waits, reports."""
-    rep = -1
-    try:
-        server.close()
-        for other in spares:
-            other.close()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
-        check(libc.unshare(flags), "unshare")
-        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        pid = os.fork()
-        if pid == 0:
-            conn.close()
-            mine.close()
-            run_b(theirs, tmp_bytes)
-        theirs.close()
-        msg, fds, _, _ = socket.recv_fds(conn, 4096, 8)
-        conn.close()
-        if len(fds) == 6:
-            rep = fds[4]
-            socket.send_fds(mine, [msg], fds)
-        for fd in fds:
-            if fd != rep:
-                os.close(fd)
-        mine.close()
-        _, status, ru = os.wait4(pid, 0)
-        if rep >= 0:
-            report(rep, REPORT_EXIT, status=status, ru=ru)
-    except BaseException as e:
-        try:
-            if rep >= 0:
-                report(rep, REPORT_SETUP_ERROR, err=getattr(e, "errno", 0) or 0, msg="fast path: %r" % (e,))
-        except BaseException:
-            pass
-    os._exit(0)
-
-
 def serve():
     server = socket.socket(fileno=3)
     nspares = max(1, int(sys.argv[1]) if len(sys.argv) > 1 else 2)
     tmp_bytes = int(sys.argv[2]) if len(sys.argv) > 2 else 16 << 20
     drop_bounding_set()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
+    libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
+    self_pidfd = os.pidfd_open(os.getpid())
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    waiting = {}  # spare pid -> socket on which the supervisor sends the run's report pipe
     gc.collect()
     gc.freeze()  # keep the shared image out of the collector: fewer copied pages per run
-    spares = []
+    server.send(b"R")  # ready
 
     def add_spare():
-        ours, keeper_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        if os.fork() == 0:
-            ours.close()
-            run_keeper(keeper_end, server, spares, tmp_bytes)
-        keeper_end.close()
-        spares.append(ours)
+        run_ours, run_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        report_ours, report_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # the next child is PID 1 of a new PID namespace; then back to ours
+        check(libc.unshare(CLONE_NEWPID), "unshare pid")
+        pid = -1
+        try:
+            pid = os.fork()
+        finally:
+            if pid != 0:
+                check(libc.setns(self_pidfd, CLONE_NEWPID), "setns pid")
+        if pid == 0:
+            for f in (run_ours, report_ours, report_end, server):
+                f.close()
+            for fd in (wake_r, wake_w, self_pidfd) + tuple(w.detach() for w in waiting.values()):
+                os.close(fd)
+            run_b(run_end, tmp_bytes)
+        run_end.close()
+        waiting[pid] = report_end
+        socket.send_fds(server, [b"S"], [run_ours.fileno(), report_ours.fileno()])
+        run_ours.close()
+        report_ours.close()
+
+    def reap():
+        while True:
+            try:
+                pid, status, ru = os.wait4(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            conn = waiting.pop(pid, None)
+            if conn is None:
+                continue
+            conn.setblocking(False)
+            try:
+                _, fds, _, _ = socket.recv_fds(conn, 16, 2)
+            except OSError:
+                fds = []  # never used (executor gone)
+            for fd in fds[:1]:
+                try:
+                    report(fd, REPORT_EXIT, status=status, ru=ru)
+                except OSError:
+                    pass
+            for fd in fds:
+                os.close(fd)
+            conn.close()
 
     for _ in range(nspares):
         add_spare()
-    server.send(b"R")  # ready
+    poller = select.poll()
+    poller.register(server, select.POLLIN)
+    poller.register(wake_r, select.POLLIN)
     while True:
         try:
-            msg, fds, _, _ = socket.recv_fds(server, 4096, 8)
+            events = poller.poll()
         except InterruptedError:
             continue
-        if not msg:
-            os._exit(0)
-        if len(msg) == REQUEST.size and len(fds) == 6:
-            spare = spares.pop(0)
-            try:
-                socket.send_fds(spare, [msg], fds)
-            except OSError:
-                pass  # the spare died; the run sees its report pipe close and is retried
-            spare.close()
-        for fd in fds:
-            os.close(fd)
-        add_spare()
+        for fd, _ in events:
+            if fd == wake_r:
+                try:
+                    os.read(wake_r, 512)
+                except BlockingIOError:
+                    pass
+                reap()
+            else:
+                msg = server.recv(64)
+                if not msg:
+                    os._exit(0)
+                for _ in msg:  # one byte per spare used
+                    add_spare()
+        reap()
 
 
 serve()

@@ -382,7 +382,9 @@ def main():
 
     with open(os.path.join(OUT, "README.md"), "w", encoding="utf-8") as f:
         f.write("# Tokenizer fixtures\n\nMade by `scripts/make_tokenizer_fixtures.py` with tokenizers "
-                f"{tokenizers.__version__}; do not edit by hand.\n\n")
+                f"{tokenizers.__version__}; do not edit by hand. Training is not bit-reproducible (the trainer "
+                "breaks ties between equally frequent pairs in hash order), so regenerate all files together; the C "
+                "tests compare against whatever the committed files say.\n\n")
         f.write("| tokenizer | vocab (with added) | corpus tokens |\n|---|---|---|\n")
         for n in names:
             f.write(f"| {n} | {toks[n].get_vocab_size(True)} | {n_tokens[n]} |\n")

@@ -4,7 +4,8 @@
  * the same checkpoint, measured in the same run by hf_baseline.py with the
  * same thread count.
  *
- *   bench_cpu_engine [--threads N] [--prompt P] [--gen G] [--no-baseline] DIR...
+ *   bench_cpu_engine [--threads N] [--prompt P] [--gen G] [--no-baseline]
+ *                    [--baseline-script PATH] DIR...
  *
  * Prompts are random token ids (BOS first), the same for both sides. */
 #include <stdio.h>
@@ -59,7 +60,8 @@ static int run_ours(const char *dir, int threads, int P, int G, result *r) {
 
 static int run_hf(const char *script, const char *dir, int threads, int P, int G, result *r) {
     eb_buf cmd = {0};
-    eb_buf_printf(&cmd, "python3 '%s' '%s' %d %d %d", script, dir, P, G, threads);
+    eb_buf_printf(&cmd, "TRANSFORMERS_VERBOSITY=error HF_HUB_DISABLE_PROGRESS_BARS=1 python3 '%s' '%s' %d %d %d", script,
+                  dir, P, G, threads);
     FILE *f = popen(eb_buf_str(&cmd), "r");
     eb_buf_free(&cmd);
     if (!f) return -1;
@@ -74,22 +76,24 @@ static int run_hf(const char *script, const char *dir, int threads, int P, int G
 int main(int argc, char **argv) {
     int threads = 2, P = 128, G = 32, baseline = 1;
     int first = 1;
+    char script[4096];
+    snprintf(script, sizeof script, "%s/bench/cpu_engine/hf_baseline.py", EVALBENCH_SOURCE_DIR);
     for (; first < argc && argv[first][0] == '-'; first++) {
         if (!strcmp(argv[first], "--no-baseline")) baseline = 0;
         else if (first + 1 < argc && !strcmp(argv[first], "--threads")) threads = atoi(argv[++first]);
         else if (first + 1 < argc && !strcmp(argv[first], "--prompt")) P = atoi(argv[++first]);
         else if (first + 1 < argc && !strcmp(argv[first], "--gen")) G = atoi(argv[++first]);
+        else if (first + 1 < argc && !strcmp(argv[first], "--baseline-script"))
+            snprintf(script, sizeof script, "%s", argv[++first]);
         else {
-            fprintf(stderr, "usage: bench_cpu_engine [--threads N] [--prompt P] [--gen G] [--no-baseline] DIR...\n");
+            fprintf(stderr, "usage: bench_cpu_engine [--threads N] [--prompt P] [--gen G] [--no-baseline] [--baseline-script PATH] DIR...\n");
             return 2;
         }
     }
     if (first >= argc || P < 2 || G < 1 || threads < 1) {
-        fprintf(stderr, "usage: bench_cpu_engine [--threads N] [--prompt P] [--gen G] [--no-baseline] DIR...\n");
+        fprintf(stderr, "usage: bench_cpu_engine [--threads N] [--prompt P] [--gen G] [--no-baseline] [--baseline-script PATH] DIR...\n");
         return 2;
     }
-    char script[4096];
-    snprintf(script, sizeof script, "%s/bench/cpu_engine/hf_baseline.py", EVALBENCH_SOURCE_DIR);
     printf("threads %d, prompt %d tokens, generation %d tokens\n\n", threads, P, G);
     printf("| model | evalbench prompt tok/s | transformers prompt tok/s | ratio | evalbench gen tok/s | transformers gen tok/s | ratio |\n");
     printf("|---|---:|---:|---:|---:|---:|---:|\n");

@@ -72,18 +72,41 @@ static inline float dot(const float *a, const float *b, int n) {
 }
 
 /* Two weight rows against four input rows: each load feeds several
- * multiply-adds.  out[r][t] = dot(w[r], x[t]). */
+ * multiply-adds.  out[r][t] = dot(w[r], x[t]), summed in exactly the order
+ * dot() uses (lane k takes elements i + k, then the same reduction), so a row
+ * gives the same bits whichever path computed it. */
+typedef float v8f __attribute__((vector_size(32)));
+
+static inline v8f ld8(const float *p) {
+    v8f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
 static inline void dot_2x4(const float *w0, const float *w1, const float *const x[4], int n, float out[2][4]) {
-    float acc[2][4][LANES] = {{{0}}};
+    v8f a00 = {0}, a01 = {0}, a02 = {0}, a03 = {0}, a10 = {0}, a11 = {0}, a12 = {0}, a13 = {0};
     int i = 0;
-    for (; i + LANES <= n; i += LANES)
-        for (int k = 0; k < LANES; k++) {
-            float a = w0[i + k], b = w1[i + k];
-            for (int t = 0; t < 4; t++) {
-                acc[0][t][k] += a * x[t][i + k];
-                acc[1][t][k] += b * x[t][i + k];
-            }
-        }
+    for (; i + LANES <= n; i += LANES) {
+        v8f p = ld8(w0 + i), q = ld8(w1 + i), x0 = ld8(x[0] + i), x1 = ld8(x[1] + i), x2 = ld8(x[2] + i),
+            x3 = ld8(x[3] + i);
+        a00 += p * x0;
+        a01 += p * x1;
+        a02 += p * x2;
+        a03 += p * x3;
+        a10 += q * x0;
+        a11 += q * x1;
+        a12 += q * x2;
+        a13 += q * x3;
+    }
+    float acc[2][4][LANES];
+    memcpy(acc[0][0], &a00, sizeof a00);
+    memcpy(acc[0][1], &a01, sizeof a01);
+    memcpy(acc[0][2], &a02, sizeof a02);
+    memcpy(acc[0][3], &a03, sizeof a03);
+    memcpy(acc[1][0], &a10, sizeof a10);
+    memcpy(acc[1][1], &a11, sizeof a11);
+    memcpy(acc[1][2], &a12, sizeof a12);
+    memcpy(acc[1][3], &a13, sizeof a13);
     for (int k = 0; i + k < n; k++)
         for (int t = 0; t < 4; t++) {
             acc[0][t][k] += w0[i + k] * x[t][i + k];

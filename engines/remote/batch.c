@@ -56,6 +56,8 @@ typedef struct eb_batch_state {
     size_t n_unsent, cap_unsent;
     rq **waiting;              /* attached to a job, in no particular order */
     size_t n_waiting, cap_waiting;
+    bool *taken;               /* while reading results: answered already */
+    char **keys;               /* while reading results: copies of the waiting ids */
     double create_not_before;
     int create_failures;
 } eb_batch_state;
@@ -329,16 +331,18 @@ static int cmp_rq(const void *a, const void *b) {
     return strcmp((*(rq *const *)a)->custom_id, (*(rq *const *)b)->custom_id);
 }
 
-/* Removes and returns the waiting request with this custom_id (the waiting
- * array is sorted by the caller). */
+/* Returns the waiting request with this custom_id and marks it taken (the
+ * waiting array stays sorted and intact until the whole file is read; the
+ * caller sorts it first and compacts it after). */
 static rq *take_waiting(eb_batch_state *b, const char *cid) {
-    rq key, *kp = &key;
-    snprintf(key.custom_id, sizeof key.custom_id, "%s", cid);
-    rq **hit = bsearch(&kp, b->waiting, b->n_waiting, sizeof *b->waiting, cmp_rq);
-    if (!hit || !*hit) return NULL;
-    rq *q = *hit;
-    *hit = NULL; /* compacted after the whole file */
-    return q;
+    /* Searched through copies of the ids: answered requests are freed
+     * while the file is still being read. */
+    char **hit = bsearch(&cid, b->keys, b->n_waiting, sizeof *b->keys, cmp_str);
+    if (!hit) return NULL;
+    size_t i = (size_t)(hit - b->keys);
+    if (b->taken[i]) return NULL;
+    b->taken[i] = true;
+    return b->waiting[i];
 }
 
 static void deliver_ok(remote *r, rq *q, const cJSON *body, const char *request_id) {
@@ -421,6 +425,9 @@ static int fetch_results(remote *r, const char *url, char *why, size_t why_len) 
     }
     eb_batch_state *b = r->batch;
     qsort(b->waiting, b->n_waiting, sizeof *b->waiting, cmp_rq);
+    b->taken = eb_calloc(b->n_waiting ? b->n_waiting : 1, sizeof *b->taken);
+    b->keys = eb_calloc(b->n_waiting ? b->n_waiting : 1, sizeof *b->keys);
+    for (size_t i = 0; i < b->n_waiting; i++) b->keys[i] = eb_strdup(b->waiting[i]->custom_id);
     char *p = out.data;
     while (p && *p) {
         char *nl = strchr(p, '\n');
@@ -432,9 +439,15 @@ static int fetch_results(remote *r, const char *url, char *why, size_t why_len) 
     }
     eb_buf_free(&out);
     size_t k = 0;
-    for (size_t i = 0; i < b->n_waiting; i++)
-        if (b->waiting[i]) b->waiting[k++] = b->waiting[i];
+    for (size_t i = 0; i < b->n_waiting; i++) {
+        free(b->keys[i]);
+        if (!b->taken[i]) b->waiting[k++] = b->waiting[i];
+    }
+    free(b->keys);
+    b->keys = NULL;
     b->n_waiting = k;
+    free(b->taken);
+    b->taken = NULL;
     return 0;
 }
 

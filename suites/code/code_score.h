@@ -1,7 +1,7 @@
 /* Execution scoring of the code suites: HumanEval (with HumanEval+) and
  * LiveCodeBench.  Every program runs in the sandbox through eb_executor; the
  * rules followed, and where they differ from the reference harnesses, are in
- * docs/scoring/code.md.
+ * docs/SCORING.md.
  *
  * All functions are thread-safe: the runner calls them from several workers
  * at once.  `out` must be zero-initialised, except that `out->extracted` may

@@ -12,7 +12,12 @@
 #include "math_normalize.h"
 #include "strutil.h"
 
-enum { MAX_ITEMS = 64, MAX_NEST = 8 };
+enum { MAX_ITEMS = 64, MAX_NEST = 8, MAX_COMPARISONS = 20000 };
+
+/* Comparisons left for the current eb_math_equiv call.  Unordered lists of
+ * lists can ask for quadratically many comparisons per level; real answers
+ * need a few thousand at most, and hostile ones stop here ("not equal"). */
+static _Thread_local long comparisons_left;
 
 typedef enum { K_SCALAR, K_ORDERED, K_UNORDERED, K_MATRIX, K_UNION } kind;
 
@@ -351,7 +356,7 @@ static bool column_vs_tuple(const shape *m, const shape *t, int nest) {
 
 static bool equiv_norm(const char *x, const char *y, int nest) {
     if (strcmp(x, y) == 0) return true;
-    if (nest > MAX_NEST) return false;
+    if (nest > MAX_NEST || --comparisons_left < 0) return false;
     shape a, b;
     classify(x, &a);
     classify(y, &b);
@@ -387,6 +392,7 @@ bool eb_math_equiv(const char *a, const char *b) {
         return r;
     }
     char *na = eb_math_normalize(a), *nb = eb_math_normalize(b);
+    comparisons_left = MAX_COMPARISONS;
     bool r = equiv_norm(na, nb, 0);
     /* A percentage on one side only: "50\%" also matches 0.5. */
     bool pa = strchr(a, '%') != NULL, pb = strchr(b, '%') != NULL;

@@ -41,7 +41,7 @@ typedef struct node {
 
 struct eb_expr {
     node *nodes;
-    int n, root;
+    int n, cap, root;
 };
 
 typedef struct parser {
@@ -56,6 +56,10 @@ static int add_node(parser *p, node nd) {
     if (p->e->n >= MAX_NODES) {
         p->failed = true;
         return 0;
+    }
+    if (p->e->n == p->e->cap) {
+        p->e->cap *= 2;
+        p->e->nodes = eb_realloc(p->e->nodes, (size_t)p->e->cap * sizeof *p->e->nodes);
     }
     p->e->nodes[p->e->n] = nd;
     return p->e->n++;
@@ -377,7 +381,8 @@ static int parse_expr(parser *p) {
 eb_expr *eb_expr_parse(const char *s) {
     if (!s || !*s) return NULL;
     eb_expr *e = eb_calloc(1, sizeof *e);
-    e->nodes = eb_malloc(MAX_NODES * sizeof *e->nodes);
+    e->cap = 32; /* grows on demand up to MAX_NODES */
+    e->nodes = eb_malloc((size_t)e->cap * sizeof *e->nodes);
     parser p = {.s = s, .e = e};
     e->root = parse_expr(&p);
     if (p.failed || s[p.i] != '\0') {

@@ -5,7 +5,7 @@
 /* Returns a new string "A".."D", or NULL when no letter could be
  * extracted (the caller records the item as "no_answer").  The response
  * should already have gone through eb_strip_reasoning.  The patterns and
- * their order are listed in mmlu_letter.c and docs/scoring/answers.md. */
+ * their order are listed in mmlu_letter.c and docs/SCORING.md. */
 char *eb_mmlu_extract_letter(const char *text);
 
 #endif

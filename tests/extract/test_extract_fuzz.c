@@ -9,6 +9,7 @@
  *     for non-NULL input where the API promises a string.
  * The generator is seeded, so a failure reproduces; EB_FUZZ_SEED picks
  * another seed for longer hunts outside CI. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,22 @@ static double now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A set of 64 sets whose items all match except the last, listed in
+ * opposite orders: the worst case for unordered matching. */
+static char *set_of_sets(bool reversed) {
+    eb_buf b = {0};
+    eb_buf_puts(&b, "\\{");
+    for (int k = 0; k < 64; k++) {
+        int i = reversed ? 63 - k : k;
+        if (i == 63) i = reversed ? 1000 : 2000;
+        eb_buf_puts(&b, "\\{");
+        for (int pad = 0; pad < 8; pad++) eb_buf_printf(&b, "\\sqrt{%d}+x^{%d},", pad + 2, pad);
+        eb_buf_printf(&b, "%d\\}%s", i + 1, k < 63 ? "," : "");
+    }
+    eb_buf_puts(&b, "\\}");
+    return eb_buf_take(&b);
+}
+
 static double slowest;
 static int self_mismatch, bad_letter, bad_prefix, null_result;
 
@@ -193,6 +210,14 @@ int main(void) {
         exercise(adversarial[k]);
         free(adversarial[k]);
     }
+    char *sa = set_of_sets(false), *sb = set_of_sets(true);
+    double t_sets = now();
+    CHECK(!eb_math_equiv(sa, sb));
+    t_sets = now() - t_sets;
+    CHECK_MSG(t_sets < 5.0, "set of sets took %.3f s", t_sets);
+    if (t_sets > slowest) slowest = t_sets;
+    free(sa);
+    free(sb);
     double slowest_adversarial = slowest;
 
     const int n = 100000;
@@ -204,7 +229,7 @@ int main(void) {
     }
     double total = now() - t0;
     printf("%zu adversarial + %d random inputs in %.1f s; slowest single input %.3f s (adversarial %.3f s)\n",
-           n_adv, n, total, slowest, slowest_adversarial);
+           n_adv + 1, n, total, slowest, slowest_adversarial);
     CHECK_INT(self_mismatch, 0);
     CHECK_INT(bad_letter, 0);
     CHECK_INT(bad_prefix, 0);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,8 @@ int eb_fake_start(eb_fake *f) {
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
+        /* The server must not outlive a test killed by a timeout. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);

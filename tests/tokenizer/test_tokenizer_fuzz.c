@@ -7,6 +7,7 @@
 #include "test_util.h"
 
 #include <stdint.h>
+#include <time.h>
 
 #include "fileio.h"
 #include "tok_fixture.h"
@@ -146,6 +147,43 @@ static void fuzz_ids(eb_tokenizer **toks) {
         eb_buf_free(&dec);
         eb_buf_free(&st);
     }
+}
+
+/* Long byte-fallback runs (a model writing many characters the vocabulary
+ * lacks): streaming must stay exact and linear. */
+static void long_byte_runs(eb_tokenizer *tok) {
+    int32_t e2 = eb_tokenizer_token_id(tok, "<0xE2>"), x82 = eb_tokenizer_token_id(tok, "<0x82>");
+    int32_t xac = eb_tokenizer_token_id(tok, "<0xAC>"), eos = eb_tokenizer_token_id(tok, "<eos>");
+    CHECK(e2 >= 0 && x82 >= 0 && xac >= 0 && eos >= 0);
+    enum { N = 30000 };
+    int32_t *ids = malloc(N * sizeof *ids);
+    for (int variant = 0; variant < 2; variant++) {
+        /* variant 0: "€" x 10000 as bytes (valid), with a skipped special
+         * inside; variant 1: the same with one byte missing (invalid) */
+        size_t n = 0;
+        for (int i = 0; i < N / 3 - 1; i++) {
+            ids[n++] = e2;
+            ids[n++] = x82;
+            if (!(variant == 1 && i == 5000)) ids[n++] = xac;
+            if (i == 777) ids[n++] = eos;
+        }
+        eb_buf full = {0}, st = {0};
+        eb_err err = {{0}};
+        CHECK(eb_tokenizer_decode(tok, ids, n, EB_TOK_SKIP_SPECIAL, &full, &err) == 0);
+        clock_t c0 = clock();
+        eb_tok_stream *s = eb_tok_stream_new(tok, EB_TOK_SKIP_SPECIAL);
+        for (size_t i = 0; i < n; i++) eb_tok_stream_push(s, ids[i], &st, &err);
+        eb_tok_stream_finish(s, &st, &err);
+        eb_tok_stream_free(s);
+        double secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
+        CHECK_MSG(secs < 5.0, "streaming %zu byte tokens took %.2f s", n, secs);
+        CHECK(st.len == full.len && memcmp(eb_buf_str(&st), eb_buf_str(&full), full.len) == 0);
+        /* valid: 3 bytes per character; invalid: one U+FFFD (3 bytes) per byte */
+        CHECK_INT(full.len, variant == 0 ? 3 * (N / 3 - 1) : 3 * (n - 1));
+        eb_buf_free(&full);
+        eb_buf_free(&st);
+    }
+    free(ids);
 }
 
 /* Either a clear error naming the file, or a tokenizer that encodes. */
@@ -289,6 +327,7 @@ int main(void) {
     }
     fuzz_encode(toks);
     fuzz_ids(toks);
+    long_byte_runs(toks[0]);
     garbled_files();
     bad_components();
     for (int t = 0; t < TOK_N_FIXTURES; t++) eb_tokenizer_free(toks[t]);

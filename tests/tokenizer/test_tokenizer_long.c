@@ -1,7 +1,8 @@
 /* Long prompts: every LiveCodeBench statement and a block of MMLU test
  * questions from the real datasets, joined into one text of several hundred
- * KB.  The Gemma-shaped tokenizer has no pre-tokenizer, so BPE runs over
- * whole runs between special tokens: this checks that the merge loop is
+ * KB.  The Gemma-shaped tokenizer's only split is on spaces, which its
+ * normalizer has already replaced by "▁", so BPE runs over whole runs
+ * between special tokens: this checks that the merge loop is
  * fast on huge words (a quadratic loop would take minutes), that splitting
  * at a special token gives the concatenation of the parts' encodings, and
  * that the text comes back exactly. */

@@ -226,6 +226,7 @@ struct eb_tok_stream {
     int32_t *win;
     size_t n, cap;
     bool first; /* nothing visible decoded yet */
+    bool held;  /* the window ended unfinished at the last decode */
 };
 
 eb_tok_stream *eb_tok_stream_new(const eb_tokenizer *tok, unsigned decode_flags) {
@@ -251,12 +252,18 @@ int eb_tok_stream_push(eb_tok_stream *s, int32_t id, eb_buf *out, eb_err *err) {
         s->win = eb_realloc(s->win, s->cap * sizeof *s->win);
     }
     s->win[s->n++] = id;
+    /* While a byte-fallback run is open, another byte token (or a special
+     * token that decoding skips) cannot finish it: skip the re-decode, so a
+     * long run of byte tokens costs linear time, not quadratic. */
+    bool skipped = (s->flags & EB_TOK_SKIP_SPECIAL) && t->id_special[id];
+    if (s->held && (skipped || byte_token(t->id_str[id], t->id_len[id]) >= 0)) return 0;
     eb_buf text = {0};
     bool incomplete;
     if (tk_decode_ids(t, s->win, s->n, s->flags, s->first, &text, &incomplete, err)) {
         eb_buf_free(&text);
         return -1;
     }
+    s->held = incomplete;
     if (!incomplete) {
         eb_buf_append(out, eb_buf_str(&text), text.len);
         if (visible(s)) s->first = false;
@@ -272,6 +279,7 @@ int eb_tok_stream_finish(eb_tok_stream *s, eb_buf *out, eb_err *err) {
     int rc = tk_decode_ids(s->tok, s->win, s->n, s->flags, s->first, out, &incomplete, err);
     if (visible(s)) s->first = false;
     s->n = 0;
+    s->held = false;
     return rc;
 }
 

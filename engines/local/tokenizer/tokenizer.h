@@ -6,7 +6,8 @@
  *                  single_word / lstrip / rstrip / normalized options
  *   normalizer     Replace (string or regex), Prepend, Strip, Sequence
  *   pre_tokenizer  Split (string or PCRE2 regex, every split behaviour,
- *                  invert), ByteLevel, Metaspace, Sequence
+ *                  invert), ByteLevel, Metaspace, Digits, Whitespace,
+ *                  WhitespaceSplit, Sequence
  *   model          BPE: merges by rank, byte_fallback (<0xXX> tokens), unk
  *                  and fuse_unk, continuing_subword_prefix,
  *                  end_of_word_suffix, ignore_merges
@@ -84,7 +85,8 @@ int32_t eb_tokenizer_bos_id(const eb_tokenizer *tok);
  * text as soon as it is final.  Partial UTF-8 characters and unfinished
  * byte-fallback runs are held back, so the concatenation of everything
  * pushed out (plus eb_tok_stream_finish) equals eb_tokenizer_decode of all
- * the ids.  Memory stays bounded by the held-back tail. */
+ * the ids.  A long run of byte-fallback tokens is decoded once, when it
+ * ends, so streaming stays linear in the number of ids. */
 typedef struct eb_tok_stream eb_tok_stream;
 
 eb_tok_stream *eb_tok_stream_new(const eb_tokenizer *tok, unsigned decode_flags);
