@@ -84,6 +84,9 @@ struct eb_engine {
     char *quantization;      /* "bf16", "fp8", ... or NULL */
     bool supports_loglik;    /* can answer log-likelihood requests */
     bool chat_default;       /* prompts default to chat style */
+    bool has_price;          /* list prices known (remote engines with a pricing entry) */
+    double price_in_per_mtok;  /* USD per million input tokens */
+    double price_out_per_mtok; /* USD per million output tokens */
     bool answers_by_item;    /* answers depend on the item, not only the prompt (oracle,
                                 replay): the response cache then keys on the item too */
     void *impl;

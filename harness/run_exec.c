@@ -138,6 +138,16 @@ static int select_run(eb_results_db *db, const eb_run_spec *s, const eb_engine *
         }
     }
     char *params = eb_run_spec_to_json(s);
+    if (engine->has_price) {
+        cJSON *pj = cJSON_Parse(params);
+        cJSON_AddNumberToObject(pj, "price_in_usd_per_mtok", engine->price_in_per_mtok);
+        cJSON_AddNumberToObject(pj, "price_out_usd_per_mtok", engine->price_out_per_mtok);
+        char *text = cJSON_PrintUnformatted(pj);
+        free(params);
+        params = eb_strdup(text);
+        cJSON_free(text);
+        cJSON_Delete(pj);
+    }
     eb_run_row nr = {0};
     nr.config_hash = (char *)hash;
     nr.model = engine->model ? engine->model : (char *)"";

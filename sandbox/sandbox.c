@@ -143,8 +143,23 @@ static unsigned long locked_flags(const char *path) {
 }
 
 #define ROOT "/tmp"  /* where init assembles the new root (its own mount namespace) */
+#define MAX_EXTRA 4
 
-static void bind_ro(int rfd, const char *src, int is_dir) {
+/* <linux/mount.h> clashes with <sys/mount.h> on glibc 2.36 */
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+/* tree: a detached copy of src made by the supervisor (open_tree), or -1 to
+ * bind by path.  The copy is needed for directories the namespace's uid
+ * cannot traverse (an interpreter under /root). */
+static void bind_ro_tree(int rfd, const char *src, int is_dir, int tree) {
     char dst[4096];
     s_cat(dst, sizeof dst, ROOT, src);
     if (is_dir) {
@@ -154,11 +169,19 @@ static void bind_ro(int rfd, const char *src, int is_dir) {
         if (fd < 0) fail(rfd, "create ", dst, errno);
         close(fd);
     }
-    if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0) fail(rfd, "bind ", src, errno);
+    if (tree >= 0) {
+        if (syscall(SYS_move_mount, tree, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            fail(rfd, "attach ", src, errno);
+        close(tree);
+    } else if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        fail(rfd, "bind ", src, errno);
+    }
     unsigned long f = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | locked_flags(dst);
     if (is_dir) f |= MS_NODEV;
     if (mount(NULL, dst, NULL, f, NULL) < 0) fail(rfd, "read-only remount ", src, errno);
 }
+
+static void bind_ro(int rfd, const char *src, int is_dir) { bind_ro_tree(rfd, src, is_dir, -1); }
 
 /* /bin, /lib, ...: a symlink on merged-/usr systems (recreated as such),
  * a directory elsewhere (bound). */
@@ -195,7 +218,7 @@ static void write_file(int rfd, const eb_sandbox_file *f) {
     close(fd);
 }
 
-static void build_root(int rfd, const eb_sandbox_spec *s) {
+static void build_root(int rfd, const eb_sandbox_spec *s, const int *trees) {
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(rfd, "make / private", "", errno);
     if (mount("eb-root", ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,nr_inodes=4096,mode=755") < 0)
         fail(rfd, "mount root tmpfs", "", errno);
@@ -210,7 +233,7 @@ static void build_root(int rfd, const eb_sandbox_spec *s) {
     if (mkdirs(ROOT "/dev", 0755) < 0) fail(rfd, "mkdir /dev", "", errno);
     static const char *const devs[] = {"/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"};
     for (int i = 0; i < 4; i++) bind_ro(rfd, devs[i], 0);
-    for (int i = 0; s->extra_ro && s->extra_ro[i]; i++) bind_ro(rfd, s->extra_ro[i], 1);
+    for (int i = 0; s->extra_ro && s->extra_ro[i] && i < MAX_EXTRA; i++) bind_ro_tree(rfd, s->extra_ro[i], 1, trees[i]);
     if (mkdirs(ROOT "/sandbox", 0755) < 0) fail(rfd, "mkdir /sandbox", "", errno);
     for (int i = 0; i < s->nfiles; i++) write_file(rfd, &s->files[i]);
 
@@ -334,7 +357,7 @@ static __attribute__((noreturn)) void program_main(const eb_sandbox_spec *s, int
 /* Closes every descriptor except those listed (init inherits the whole
  * table of the supervisor, including other runs' pipes). */
 static void close_all_except(const int *keep, int n) {
-    int sorted[8];
+    int sorted[16];
     for (int i = 0; i < n; i++) sorted[i] = keep[i];
     for (int i = 1; i < n; i++)
         for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
@@ -352,9 +375,10 @@ static void close_all_except(const int *keep, int n) {
 }
 
 static __attribute__((noreturn)) void init_main(const eb_sandbox_spec *s, int sync_fd, int rfd, int ctl,
-                                                const int stdio[3], int may_setgroups) {
-    int keep[6] = {sync_fd, rfd, ctl, stdio[0], stdio[1], stdio[2]};
-    close_all_except(keep, 6);
+                                                const int stdio[3], int may_setgroups, const int *trees) {
+    int keep[6 + MAX_EXTRA] = {sync_fd, rfd, ctl, stdio[0], stdio[1], stdio[2]};
+    for (int i = 0; i < MAX_EXTRA; i++) keep[6 + i] = trees[i];
+    close_all_except(keep, 6 + MAX_EXTRA);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     char go;
     if (read(sync_fd, &go, 1) != 1) _exit(0); /* supervisor gone or gave up */
@@ -364,7 +388,7 @@ static __attribute__((noreturn)) void init_main(const eb_sandbox_spec *s, int sy
     if (may_setgroups && syscall(SYS_setgroups, 0, NULL) < 0) fail(rfd, "setgroups", "", errno);
     if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
         fail(rfd, "become namespace root", "", errno);
-    build_root(rfd, s);
+    build_root(rfd, s, trees);
 
     pid_t child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (child < 0) fail(rfd, "fork program", "", errno);
@@ -424,6 +448,7 @@ int eb_sandbox_spawn(const eb_sandbox_spec *s, eb_sandbox_proc *p, eb_err *err) 
     int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
     int child_stdio[3];
     int sync[2] = {-1, -1}, rep[2] = {-1, -1}, ctl[2] = {-1, -1};
+    int trees[MAX_EXTRA] = {-1, -1, -1, -1};
     int rc = -1;
     for (int i = 0; i < 3; i++) {
         if (s->stdio[i] >= 0) {
@@ -441,6 +466,17 @@ int eb_sandbox_spawn(const eb_sandbox_spec *s, eb_sandbox_proc *p, eb_err *err) 
         eb_err_set(err, "sandbox: pipe: %s", strerror(errno));
         goto out;
     }
+    if (root) {
+        /* detached copies, attached by init: its uid may not traverse them */
+        for (int i = 0; s->extra_ro && s->extra_ro[i] && i < MAX_EXTRA; i++) {
+            trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, s->extra_ro[i],
+                                    OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE);
+            if (trees[i] < 0) {
+                eb_err_set(err, "sandbox: cannot copy mount %s: %s", s->extra_ro[i], strerror(errno));
+                goto out;
+            }
+        }
+    }
     int flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
                 CLONE_NEWCGROUP | CLONE_PIDFD;
     int pidfd = -1;
@@ -450,7 +486,7 @@ int eb_sandbox_spawn(const eb_sandbox_spec *s, eb_sandbox_proc *p, eb_err *err) 
                    errno == EPERM || errno == ENOSPC ? "; user namespaces are disabled or exhausted here" : "");
         goto out;
     }
-    if (pid == 0) init_main(s, sync[0], rep[1], ctl[1], child_stdio, root);
+    if (pid == 0) init_main(s, sync[0], rep[1], ctl[1], child_stdio, root, trees);
     p->pid = pid;
     p->pidfd = pidfd;
 
@@ -509,6 +545,7 @@ out:
     close_fd(&rep[1]);
     close_fd(&ctl[0]);
     close_fd(&ctl[1]);
+    for (int i = 0; i < MAX_EXTRA; i++) close_fd(&trees[i]);
     if (rc < 0) {
         eb_uid_free(p->uid_slot, count);
         p->uid_slot = -1;

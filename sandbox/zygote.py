@@ -81,9 +81,18 @@ def report(fd, kind, status=0, err=0, ru=None, msg=""):
     os.write(fd, data)
 
 
-def load_filter(bpf, flags):
-    buf = ctypes.create_string_buffer(bpf, len(bpf))
-    prog = SockFprog(len(bpf) // 8, ctypes.addressof(buf))
+# Everything a run needs is built here once: work done in the helper is
+# shared by every run, work done in a run is paid (and its pages copied) each
+# time.
+FILTER_BUF = ctypes.create_string_buffer(FILTER, len(FILTER))
+FILTER_PROG = SockFprog(len(FILTER) // 8, ctypes.addressof(FILTER_BUF))
+FILTER_KILL_BUF = ctypes.create_string_buffer(FILTER_KILL, len(FILTER_KILL))
+FILTER_KILL_PROG = SockFprog(len(FILTER_KILL) // 8, ctypes.addressof(FILTER_KILL_BUF))
+CAP_HEADER = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+CAP_NONE = (ctypes.c_uint32 * 6)()
+
+
+def load_filter(prog, flags):
     return libc.syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(prog))
 
 
@@ -102,9 +111,7 @@ def drop_privileges(slot, use_setuid):
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
-    hdr = (ctypes.c_uint32 * 2)(0x20080522, 0)
-    data = (ctypes.c_uint32 * 6)()
-    check(libc.syscall(SYS_capset, hdr, data), "capset")
+    check(libc.syscall(SYS_capset, CAP_HEADER, CAP_NONE), "capset")
     check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 
 
@@ -201,15 +208,13 @@ def run_b(inbox, tmp_bytes):
         for i, fd in enumerate((stdin, stdout, stderr)):
             os.dup2(fd, i)
             os.close(fd)
-        os.setsid()
-        os.environ.clear()
-        os.environ.update(ENV)
+        os.setsid()  # the environment is already ENV (warm_up), as in a fresh interpreter
         set_limits(req)
         drop_privileges(slot, setuid)
         pidfd = os.pidfd_open(os.getpid())
-        listener = load_filter(FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER)
+        listener = load_filter(FILTER_PROG, SECCOMP_FILTER_FLAG_NEW_LISTENER)
         if listener < 0:
-            check(load_filter(FILTER_KILL, 0), "seccomp")
+            check(load_filter(FILTER_KILL_PROG, 0), "seccomp")
             socket.send_fds(ctl, [b"P"], [pidfd])
         else:
             socket.send_fds(ctl, [b"P"], [pidfd, listener])
@@ -226,6 +231,59 @@ def run_b(inbox, tmp_bytes):
     os._exit(run_program(src))
 
 
+WARM_UP_PROGRAM = """
+from typing import List, Optional
+import math, sys
+class Point:
+    def __init__(self, x: int, y: int = 0) -> None:
+        self.x, self.y = x, y
+def f(xs: List[int], k: Optional[int] = None) -> str:
+    try:
+        total = sum(x * x for x in xs if x % 2 == 0) + len({x: x for x in xs}) + max([abs(x) for x in xs])
+    except ValueError as e:
+        raise RuntimeError(str(e)) from e
+    return f"{total:d} {math.sqrt(total):.3f} {[p.x for p in (Point(1), Point(2, 3))]}"
+assert f([1, 2, 3]) == f([1, 2, 3]), "same"
+print(sorted(map(lambda s: s.strip(), "b a".split())), file=sys.stderr)
+"""
+
+
+def warm_up(server):
+    """Runs once in the helper what every run would otherwise initialise
+    lazily on first use (the compiler, text I/O, descriptor passing)."""
+    os.environ.clear()
+    os.environ.update(ENV)
+    r, w = os.pipe()
+    saved = sys.stderr
+    try:
+        sys.stderr = io.TextIOWrapper(io.BufferedWriter(io.FileIO(w, "w", closefd=False)), encoding="utf-8",
+                                      errors="backslashreplace", line_buffering=True)
+        module = types.ModuleType("__warm_up__")
+        module.__builtins__ = builtins
+        exec(compile(WARM_UP_PROGRAM, "/sandbox/main.py", "exec"), module.__dict__)
+        try:
+            raise ValueError("x")
+        except ValueError as e:
+            traceback.format_exception(type(e), e, e.__traceback__)
+        sys.stderr.flush()
+        os.read(r, 4096)
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        socket.send_fds(a, [b"P"], [r])
+        _, fds, _, _ = socket.recv_fds(b, 16, 2)
+        for fd in fds:
+            os.close(fd)
+        x = socket.socket(fileno=os.dup(a.fileno()))
+        x.close()
+        a.close()
+        b.close()
+    finally:
+        sys.stderr = saved
+        os.close(r)
+        os.close(w)
+    linecache.clearcache()
+    random.seed()
+
+
 def serve():
     server = socket.socket(fileno=3)
     nspares = max(1, int(sys.argv[1]) if len(sys.argv) > 1 else 2)
@@ -238,6 +296,7 @@ def serve():
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda signum, frame: None)
     waiting = {}  # spare pid -> socket on which the supervisor sends the run's report pipe
+    warm_up(server)
     gc.collect()
     gc.freeze()  # keep the shared image out of the collector: fewer copied pages per run
     server.send(b"R")  # ready

@@ -37,7 +37,11 @@ static int run_ours(const char *dir, int threads, int P, int G, result *r) {
     ids[0] = 2;
     for (int i = 1; i < P; i++) ids[i] = 5 + (int32_t)(eb_rng_uniform(&rng) * (V - 5));
     float *lg = malloc((size_t)V * sizeof *lg);
+    /* Warm-up (untimed): the first pass faults the mapped weights in. */
     eb_g4_seq *s = eb_g4_seq_new(m);
+    eb_g4_chunk w = {s, ids, P < 8 ? P : 8, 0, NULL};
+    if (eb_g4_forward(m, &w, 1, &err) != 0) fprintf(stderr, "%s\n", err.msg);
+    eb_g4_seq_reset(s);
     double t0 = eb_now_ms();
     eb_g4_chunk c = {s, ids, P, P - 1, lg};
     int rc = eb_g4_forward(m, &c, 1, &err);

@@ -138,13 +138,15 @@ int main(int argc, char **argv) {
     eb_fake srv;
     if (eb_fake_start(&srv)) return 1;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    sample s[5], one;
+    sample s[7], one;
     memset(s, 0, sizeof s);
     s[0].name = "baseline: sequential curl easy loop";
     s[1].name = "openai engine, 1 in flight";
     s[2].name = "openai engine, 256 in flight";
     s[3].name = "anthropic engine, 256 in flight";
     s[4].name = "gemini engine, 256 in flight";
+    s[5].name = "openai engine, 16 in flight";
+    s[6].name = "openai engine, 64 in flight";
     int failures = baseline(&srv, 200, &one); /* warm-up */
     for (int round = 0; round < REPEAT; round++) {
         failures += baseline(&srv, n / 5, &one);
@@ -157,10 +159,15 @@ int main(int argc, char **argv) {
         keep_best(&s[3], &one, round);
         failures += through_engine(&srv, "gemini", "gemini-2.5-flash", 256, n, &one);
         keep_best(&s[4], &one, round);
+        failures += through_engine(&srv, "openai", "gpt-4.1", 16, n, &one);
+        keep_best(&s[5], &one, round);
+        failures += through_engine(&srv, "openai", "gpt-4.1", 64, n, &one);
+        keep_best(&s[6], &one, round);
     }
     cJSON *st = eb_fake_stats(&srv);
     long max_conc = eb_fake_stat(st, "max_concurrent");
     long billed = eb_fake_stat(st, "billed");
+    long conns = eb_fake_stat(st, "connections");
     cJSON_Delete(st);
     eb_fake_stop(&srv);
 
@@ -169,13 +176,13 @@ int main(int argc, char **argv) {
            n / 5, REPEAT);
     printf("%-35s %8s %8s %9s %12s %10s %10s\n", "mode", "requests", "wall s", "req/s", "CPU us/req", "CPU ratio",
            "rate ratio");
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 7; i++) {
         double cpu = s[i].cpu_s / (double)s[i].requests * 1e6, rate = (double)s[i].requests / s[i].wall_s;
         printf("%-35s %8ld %8.2f %9.0f %12.1f %10.2f %10.2f\n", s[i].name, s[i].requests, s[i].wall_s, rate, cpu,
                cpu / base_cpu, rate / base_rate);
     }
-    printf("server: %ld requests billed, at most %ld handled at once; failed requests: %d\n", billed, max_conc,
-           failures);
+    printf("server: %ld requests billed over %ld connections, at most %ld handled at once; failed requests: %d\n",
+           billed, conns, max_conc, failures);
     curl_global_cleanup();
     return failures ? 1 : 0;
 }

@@ -71,10 +71,11 @@ static inline float dot(const float *a, const float *b, int n) {
     return reduce_lanes(acc);
 }
 
-/* Two weight rows against four input rows: each load feeds several
- * multiply-adds.  out[r][t] = dot(w[r], x[t]), summed in exactly the order
- * dot() uses (lane k takes elements i + k, then the same reduction), so a row
- * gives the same bits whichever path computed it. */
+/* Lane accumulators of two weight rows against four input rows over
+ * elements [i0, i1) (a multiple of LANES apart): each load feeds several
+ * multiply-adds, and lane k still takes elements i + k in increasing order,
+ * exactly as dot() does, so a row gives the same bits whichever path and
+ * blocking computed it.  acc is [2][4][LANES]. */
 typedef float v8f __attribute__((vector_size(32)));
 
 static inline v8f ld8(const float *p) {
@@ -83,10 +84,12 @@ static inline v8f ld8(const float *p) {
     return v;
 }
 
-static inline void dot_2x4(const float *w0, const float *w1, const float *const x[4], int n, float out[2][4]) {
-    v8f a00 = {0}, a01 = {0}, a02 = {0}, a03 = {0}, a10 = {0}, a11 = {0}, a12 = {0}, a13 = {0};
-    int i = 0;
-    for (; i + LANES <= n; i += LANES) {
+static inline void st8(float *p, v8f v) { memcpy(p, &v, sizeof v); }
+
+static inline void acc_2x4(const float *w0, const float *w1, const float *const x[4], int i0, int i1, float *acc) {
+    v8f a00 = ld8(acc), a01 = ld8(acc + 8), a02 = ld8(acc + 16), a03 = ld8(acc + 24);
+    v8f a10 = ld8(acc + 32), a11 = ld8(acc + 40), a12 = ld8(acc + 48), a13 = ld8(acc + 56);
+    for (int i = i0; i < i1; i += LANES) {
         v8f p = ld8(w0 + i), q = ld8(w1 + i), x0 = ld8(x[0] + i), x1 = ld8(x[1] + i), x2 = ld8(x[2] + i),
             x3 = ld8(x[3] + i);
         a00 += p * x0;
@@ -98,24 +101,48 @@ static inline void dot_2x4(const float *w0, const float *w1, const float *const 
         a12 += q * x2;
         a13 += q * x3;
     }
-    float acc[2][4][LANES];
-    memcpy(acc[0][0], &a00, sizeof a00);
-    memcpy(acc[0][1], &a01, sizeof a01);
-    memcpy(acc[0][2], &a02, sizeof a02);
-    memcpy(acc[0][3], &a03, sizeof a03);
-    memcpy(acc[1][0], &a10, sizeof a10);
-    memcpy(acc[1][1], &a11, sizeof a11);
-    memcpy(acc[1][2], &a12, sizeof a12);
-    memcpy(acc[1][3], &a13, sizeof a13);
-    for (int k = 0; i + k < n; k++)
-        for (int t = 0; t < 4; t++) {
-            acc[0][t][k] += w0[i + k] * x[t][i + k];
-            acc[1][t][k] += w1[i + k] * x[t][i + k];
-        }
-    for (int t = 0; t < 4; t++) {
-        out[0][t] = reduce_lanes(acc[0][t]);
-        out[1][t] = reduce_lanes(acc[1][t]);
+    st8(acc, a00);
+    st8(acc + 8, a01);
+    st8(acc + 16, a02);
+    st8(acc + 24, a03);
+    st8(acc + 32, a10);
+    st8(acc + 40, a11);
+    st8(acc + 48, a12);
+    st8(acc + 56, a13);
+}
+
+static inline void acc_1x1(const float *w, const float *x, int i0, int i1, float *acc) {
+    v8f a = ld8(acc);
+    for (int i = i0; i < i1; i += LANES) a += ld8(w + i) * ld8(x + i);
+    st8(acc, a);
+}
+
+/* dot() with the weight row still in bf16: the same products in the same
+ * order (bf16 -> f32 is exact), without a converted copy.  Decoding reads
+ * each weight once per token, so this halves what the core moves. */
+typedef uint16_t v8u16 __attribute__((vector_size(16)));
+typedef uint32_t v8u32 __attribute__((vector_size(32)));
+
+static inline float dot_bf16(const uint16_t *w, const float *x, int n) {
+    v8f a = {0};
+    int i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        v8u16 h;
+        memcpy(&h, w + i, sizeof h);
+        v8u32 u = __builtin_convertvector(h, v8u32) << 16;
+        v8f f;
+        memcpy(&f, &u, sizeof f);
+        a += f * ld8(x + i);
     }
+    float acc[LANES];
+    memcpy(acc, &a, sizeof a);
+    for (int k = 0; i + k < n; k++) {
+        uint32_t u = (uint32_t)w[i + k] << 16;
+        float f;
+        memcpy(&f, &u, sizeof f);
+        acc[k] += f * x[i + k];
+    }
+    return reduce_lanes(acc);
 }
 
 /* Builds of the hot loops for wider vector units, picked at load time. */
@@ -153,6 +180,13 @@ EB_HOT static void mm_task(void *ctx, int task, int worker) {
     int r0 = task * MM_ROWS_PER_TASK;
     int r1 = r0 + MM_ROWS_PER_TASK < j->out ? r0 + MM_ROWS_PER_TASK : j->out;
     int in = j->in;
+    if (j->w->dtype == EB_DT_BF16 && j->n < 4) {
+        for (int r = r0; r < r1; r++) {
+            const uint16_t *w = (const uint16_t *)j->w->data + (j->row0 + r) * (int64_t)in;
+            for (int t = 0; t < j->n; t++) j->y[(size_t)t * j->out + r] = dot_bf16(w, j->x + (size_t)t * in, in);
+        }
+        return;
+    }
     float *buf = j->w->dtype == EB_DT_F32 ? NULL : scratch(j->c, worker, (size_t)MM_ROWS_PER_TASK * (size_t)in);
     const float *rows[MM_ROWS_PER_TASK];
     for (int r = r0; r < r1; r++) {
@@ -163,26 +197,30 @@ EB_HOT static void mm_task(void *ctx, int task, int worker) {
             rows[r - r0] = (const float *)j->w->data + (j->row0 + r) * (int64_t)in;
         }
     }
-    int t = 0;
-    for (; t + 4 <= j->n; t += 4) {
+    /* Four input rows at a time against the task's weight rows, in blocks
+     * of the input dimension small enough that the input block stays in L1
+     * while every weight row passes over it. */
+    enum { KBLOCK = 256 };
+    int full = in - in % LANES, nr = r1 - r0;
+    float acc[MM_ROWS_PER_TASK][4][LANES];
+    for (int t = 0; t < j->n; t += 4) {
+        int nq = j->n - t < 4 ? j->n - t : 4;
         const float *x[4];
-        for (int q = 0; q < 4; q++) x[q] = j->x + (size_t)(t + q) * in;
-        int r = r0;
-        for (; r + 2 <= r1; r += 2) {
-            float o[2][4];
-            dot_2x4(rows[r - r0], rows[r + 1 - r0], x, in, o);
-            for (int q = 0; q < 4; q++) {
-                j->y[(size_t)(t + q) * j->out + r] = o[0][q];
-                j->y[(size_t)(t + q) * j->out + r + 1] = o[1][q];
-            }
+        for (int q = 0; q < 4; q++) x[q] = j->x + (size_t)(t + (q < nq ? q : 0)) * in;
+        memset(acc, 0, sizeof acc);
+        for (int kb = 0; kb < full; kb += KBLOCK) {
+            int ke = kb + KBLOCK < full ? kb + KBLOCK : full;
+            int r = 0;
+            if (nq == 4)
+                for (; r + 2 <= nr; r += 2) acc_2x4(rows[r], rows[r + 1], x, kb, ke, &acc[r][0][0]);
+            for (; r < nr; r++)
+                for (int q = 0; q < nq; q++) acc_1x1(rows[r], x[q], kb, ke, acc[r][q]);
         }
-        for (; r < r1; r++)
-            for (int q = 0; q < 4; q++) j->y[(size_t)(t + q) * j->out + r] = dot(rows[r - r0], x[q], in);
-    }
-    for (; t < j->n; t++) {
-        const float *x = j->x + (size_t)t * in;
-        float *y = j->y + (size_t)t * j->out;
-        for (int r = r0; r < r1; r++) y[r] = dot(rows[r - r0], x, in);
+        for (int r = 0; r < nr; r++)
+            for (int q = 0; q < nq; q++) {
+                for (int k = 0; full + k < in; k++) acc[r][q][k] += rows[r][full + k] * x[q][full + k];
+                j->y[(size_t)(t + q) * j->out + r0 + r] = reduce_lanes(acc[r][q]);
+            }
     }
 }
 

@@ -178,6 +178,8 @@ int eb_st_file_open(const char *path, eb_st_file *out, eb_err *err) {
         eb_err_set(err, "%s: mmap failed: %s", path, strerror(errno));
         goto fail;
     }
+    /* Every weight is read on the first forward pass: start reading now. */
+    madvise(out->map, out->size, MADV_WILLNEED);
     const unsigned char *base = out->map;
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = (hlen << 8) | base[i];

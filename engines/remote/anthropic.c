@@ -117,7 +117,6 @@ const eb_provider eb_provider_anthropic = {
     .name = "anthropic",
     .key_env = "ANTHROPIC_API_KEY",
     .default_base_url = "https://api.anthropic.com",
-    .request_id_header = "request-id",
     .supports_loglik = false,
     .headers = anthropic_headers,
     .build = anthropic_build,

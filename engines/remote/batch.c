@@ -47,6 +47,10 @@ typedef struct bjob {
 typedef struct eb_batch_state {
     struct eb_results_db *db;
     long run_id;
+    /* The runner fills db and run_id in after creating the engine (see
+     * engine.h); the stored batch ids are then loaded on first use. */
+    const eb_engine_config *cfg;
+    bool state_loaded;
     CURL *easy;
     struct curl_slist *auth;   /* authentication headers only */
     struct curl_slist *json;   /* plus Content-Type: application/json */
@@ -545,8 +549,10 @@ static void check_job(remote *r, bjob *j) {
 int eb_batch_init(remote *r, const eb_engine_config *cfg, eb_err *err) {
     eb_batch_state *b = eb_calloc(1, sizeof *b);
     r->batch = b;
+    b->cfg = cfg;
     b->db = cfg->db;
     b->run_id = cfg->run_id;
+    b->state_loaded = cfg->db != NULL;
     b->easy = curl_easy_init();
     b->auth = r->prov->headers(r->key);
     b->json = r->prov->headers(r->key);
@@ -554,11 +560,24 @@ int eb_batch_init(remote *r, const eb_engine_config *cfg, eb_err *err) {
     b->json = curl_slist_append(b->json, "Expect:");
     b->auth = curl_slist_append(b->auth, "Expect:");
     if (!b->easy) return eb_err_set(err, "engine %s: curl_easy_init failed", r->prov->name);
+    return b->state_loaded ? load_state(r, err) : 0;
+}
+
+static int ensure_state(remote *r, eb_err *err) {
+    eb_batch_state *b = r->batch;
+    if (b->state_loaded || !b->cfg->db) return 0;
+    b->db = b->cfg->db;
+    b->run_id = b->cfg->run_id;
+    b->state_loaded = true;
     return load_state(r, err);
 }
 
 int eb_batch_submit(remote *r, rq *q, eb_err *err) {
     eb_batch_state *b = r->batch;
+    if (ensure_state(r, err) != 0) {
+        eb_remote_rq_free(q);
+        return -1;
+    }
     if (q->info.loglik || (!is_anthropic(r) && !eb_ends_with(q->url, "/chat/completions"))) {
         eb_remote_rq_free(q);
         return eb_err_set(err, "%s model %s: --batch sends chat requests only (no log-likelihood or raw-text "

@@ -153,7 +153,6 @@ const eb_provider eb_provider_gemini = {
     .name = "gemini",
     .key_env = "GEMINI_API_KEY",
     .default_base_url = "https://generativelanguage.googleapis.com",
-    .request_id_header = NULL,
     .supports_loglik = false,
     .headers = gemini_headers,
     .build = gemini_build,

@@ -230,7 +230,6 @@ const eb_provider eb_provider_openai = {
     .name = "openai",
     .key_env = "OPENAI_API_KEY",
     .default_base_url = "https://api.openai.com/v1",
-    .request_id_header = "x-request-id",
     .supports_loglik = true,
     .headers = openai_headers,
     .build = openai_build,

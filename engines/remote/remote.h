@@ -3,11 +3,13 @@
  * "gemini" (generateContent).
  *
  * All of an engine's requests share one libcurl multi handle, driven from
- * inside poll() on the runner's thread: submit() only queues, poll() starts
- * queued requests while the concurrency limit allows, moves bytes, and
- * returns finished responses.  No background thread, so no locking; nothing
- * is sent or received while the runner is not polling, which costs nothing
- * because the runner polls whenever it is not submitting. */
+ * inside poll() on the runner's thread (curl_multi_socket_action over an
+ * epoll set): submit() only queues, poll() starts queued requests while the
+ * concurrency limit allows, moves bytes, and returns finished responses.
+ * No background thread, so no locking; nothing is sent or received while
+ * the runner is not polling, which costs nothing because the runner polls
+ * whenever it is not submitting.  With --batch (batch.c) poll() instead
+ * creates provider batches and checks on them. */
 #ifndef EB_REMOTE_H
 #define EB_REMOTE_H
 

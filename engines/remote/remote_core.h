@@ -47,6 +47,8 @@ typedef struct remote {
     eb_pricing *pricing;
     eb_remote_tuning tun;
     CURLM *multi;
+    int epfd;                  /* epoll set of curl's sockets (socket_action interface) */
+    double timer_at;           /* when curl wants CURL_SOCKET_TIMEOUT (monotonic ms) */
     bool https;
 
     rq *pending_head, *pending_tail;

@@ -7,6 +7,7 @@
  *   - retries only for retryable failures, waiting max(server hint, full
  *     jitter backoff),
  *   - exactly one eb_response per submitted request, whatever happens. */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -356,8 +358,10 @@ static void handle_http_error(remote *r, rq *q, long status) {
     if (eb_retry_status_retryable(status) && !we.no_retry) {
         if (status == 429 || status == 529) on_rate_limited(r, eb_now_ms());
         double hint = fmax(q->retry_after_ms, we.retry_hint_ms);
-        /* Reset headers say when the window refills; only a 429 needs them. */
-        if (status == 429) hint = fmax(hint, q->reset_ms);
+        /* Without an explicit hint, a 429's rate-limit reset headers say when
+         * the window refills (they can be far later than retry-after, which
+         * takes precedence when both are present). */
+        if (status == 429 && hint < 0) hint = q->reset_ms;
         schedule_retry(r, q, hint, why);
         return;
     }
@@ -414,9 +418,58 @@ static double start_due(remote *r) {
     return next;
 }
 
-static void drive(remote *r) {
+/* curl tells which sockets to watch for what; they live in an epoll set so
+ * that each wake-up costs in proportion to the sockets that are ready, not
+ * to the number of transfers in flight (curl_multi_perform walks all). */
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp) {
+    (void)easy;
+    remote *r = userp;
+    if (what == CURL_POLL_REMOVE) {
+        if (socketp) epoll_ctl(r->epfd, EPOLL_CTL_DEL, s, NULL);
+        curl_multi_assign(r->multi, s, NULL);
+        return 0;
+    }
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.data.fd = s;
+    ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    int op = socketp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl(r->epfd, op, s, &ev) != 0) {
+        /* A reused descriptor number, or one closed behind our back. */
+        if (errno == EEXIST) epoll_ctl(r->epfd, EPOLL_CTL_MOD, s, &ev);
+        else if (errno == ENOENT) epoll_ctl(r->epfd, EPOLL_CTL_ADD, s, &ev);
+    }
+    if (!socketp) curl_multi_assign(r->multi, s, r); /* any non-NULL marks "in the set" */
+    return 0;
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *userp) {
+    (void)multi;
+    remote *r = userp;
+    r->timer_at = timeout_ms < 0 ? INFINITY : eb_now_ms() + (double)timeout_ms;
+    return 0;
+}
+
+/* Waits up to wait_ms for socket activity or curl's timer, lets curl act,
+ * and hands finished transfers to finish_transfer. */
+static void service(remote *r, double wait_ms) {
+    double now = eb_now_ms();
+    if (r->timer_at <= now) wait_ms = 0;
+    else if (r->timer_at - now < wait_ms) wait_ms = r->timer_at - now;
+    struct epoll_event evs[128];
+    int n = epoll_wait(r->epfd, evs, 128, (int)ceil(wait_ms));
     int running;
-    curl_multi_perform(r->multi, &running);
+    for (int i = 0; i < n; i++) {
+        int mask = 0;
+        if (evs[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
+        if (evs[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+        if (evs[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
+        curl_multi_socket_action(r->multi, evs[i].data.fd, mask, &running);
+    }
+    if (r->timer_at <= eb_now_ms()) {
+        r->timer_at = INFINITY;
+        curl_multi_socket_action(r->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
     CURLMsg *m;
     int left;
     while ((m = curl_multi_info_read(r->multi, &left)) != NULL)
@@ -478,17 +531,17 @@ static int remote_poll(eb_engine *e, eb_response *out, int max, int timeout_ms, 
         return take_done(r, out, max);
     }
     double deadline = eb_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    bool serviced = false;
     for (;;) {
-        start_due(r);
-        drive(r);
         double next_start = start_due(r);
         if (r->done_head < r->done_len) break;
         if (r->n_active == 0 && r->n_pending == 0) break;
         double now = eb_now_ms();
-        if (now >= deadline) break;
-        double wait = deadline - now;
+        if (serviced && now >= deadline) break;
+        double wait = fmax(0, deadline - now);
         if (r->n_active < (size_t)r->limit && next_start - now < wait) wait = fmax(0, next_start - now);
-        curl_multi_poll(r->multi, NULL, 0, (int)ceil(wait), NULL);
+        service(r, wait);
+        serviced = true;
     }
     return take_done(r, out, max);
 }
@@ -523,6 +576,7 @@ static void remote_destroy(eb_engine *e) {
     for (size_t i = 0; i < r->n_pool; i++) curl_easy_cleanup(r->pool[i]);
     free(r->pool);
     if (r->multi) curl_multi_cleanup(r->multi);
+    if (r->epfd >= 0) close(r->epfd);
     curl_slist_free_all(r->headers);
     eb_pricing_free(r->pricing);
     free(r->base_url);
@@ -586,6 +640,7 @@ int eb_remote_create(const char *provider, const eb_engine_config *cfg, const eb
 
     pthread_once(&curl_once, curl_init_once);
     remote *r = eb_calloc(1, sizeof *r);
+    r->epfd = -1;
     r->prov = prov;
     if (tuning) r->tun = *tuning;
     else eb_remote_default_tuning(&r->tun);
@@ -606,6 +661,16 @@ int eb_remote_create(const char *provider, const eb_engine_config *cfg, const eb
         remote_destroy(&r->eng);
         return eb_err_set(err, "engine %s: curl_multi_init failed", provider);
     }
+    r->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (r->epfd < 0) {
+        remote_destroy(&r->eng);
+        return eb_err_set(err, "engine %s: epoll_create1: %s", provider, strerror(errno));
+    }
+    r->timer_at = INFINITY;
+    curl_multi_setopt(r->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(r->multi, CURLMOPT_SOCKETDATA, r);
+    curl_multi_setopt(r->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(r->multi, CURLMOPT_TIMERDATA, r);
     curl_multi_setopt(r->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
     curl_multi_setopt(r->multi, CURLMOPT_MAXCONNECTS, (long)r->max_limit + 8);
     r->eng.ops = &remote_ops;
@@ -615,6 +680,13 @@ int eb_remote_create(const char *provider, const eb_engine_config *cfg, const eb
     r->eng.quantization = NULL;
     r->eng.supports_loglik = prov->supports_loglik;
     r->eng.chat_default = true;
+    eb_price list_price;
+    if (pricing && eb_pricing_lookup(pricing, cfg->model, &list_price)) {
+        /* Recorded with the run so reports can print the price table. */
+        r->eng.has_price = true;
+        r->eng.price_in_per_mtok = list_price.input;
+        r->eng.price_out_per_mtok = list_price.output;
+    }
     r->eng.impl = r;
     if (cfg->batch && eb_batch_init(r, cfg, err)) {
         remote_destroy(&r->eng);

@@ -37,7 +37,6 @@ typedef struct eb_provider {
     const char *name;
     const char *key_env;
     const char *default_base_url;
-    const char *request_id_header;  /* lower-case header name, or NULL */
     bool supports_loglik;
     /* Constant headers (authentication, API version); key may be NULL. */
     struct curl_slist *(*headers)(const char *key);
@@ -56,7 +55,7 @@ extern const eb_provider eb_provider_anthropic;
 extern const eb_provider eb_provider_openai;
 extern const eb_provider eb_provider_gemini;
 
-/* Shared wire helpers (wire_util.c). */
+/* Shared wire utilities (wire_util.c). */
 /* Cuts text at the earliest stop sequence; true when one was found. */
 bool eb_wire_cut_at_stop(char *text, char *const *stop, size_t n_stop);
 /* Whether s has any non-whitespace character (Anthropic rejects stop

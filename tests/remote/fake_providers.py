@@ -16,11 +16,18 @@ Faults are injected two ways:
     "kinds": [...], "seed": 1, "retry_after": 1} makes each of the first
     max_faulty_attempts attempts of every logical request fail with
     probability fault_rate (decided by a hash, so runs are reproducible).
-Fault kinds: 429 (rate limit with retry-after), 529 (overloaded), 500, 503,
+Fault kinds: 429 (rate limit with retry-after), 429reset (only the
+rate-limit reset headers or body hint say when), 529 (overloaded), 500, 503,
 slow (a late but good answer), stall (half a body, then silence), drop (half
 a body, then close), reset (close without answering), truncate (valid HTTP,
 cut JSON), malformed (broken JSON), content_type (an HTML page with 200),
 and the non-retryable 400, 401, 403, 404, quota.
+
+Batch APIs: Anthropic Message Batches (POST /v1/messages/batches, GET
+.../{id}, GET .../{id}/results) and OpenAI Files + Batch (POST /v1/files
+multipart, POST /v1/batches, GET /v1/batches/{id}, GET /v1/files/{id}/content);
+a batch ends batch_delay_s seconds after creation and its requests are billed
+when it is created.
 
 Only complete, successful answers are billed.  GET /__stats returns the
 counters (requests, billed, tokens, faults by kind, duplicate bills,
@@ -272,12 +279,13 @@ class Handler(BaseHTTPRequestHandler):
             f = STATE.stats["faults"]
             f[kind] = f.get(kind, 0) + 1
             ctl = dict(STATE.control)
-        if kind == "429":
+        if kind in ("429", "429reset"):
+            # 429reset: only the rate-limit reset headers say when to retry.
             ra = ctl["retry_after"]
             with STATE.lock:
                 STATE.stats["retry_after_sent"] += 1
                 STATE.not_before[key] = time.time() + ra
-            api.rate_limited(ra)
+            api.rate_limited(ra, kind == "429")
         elif kind in ("529", "500", "503"):
             api.server_error(int(kind))
         elif kind in ("400", "401", "403", "404", "quota"):
@@ -469,11 +477,14 @@ class Anthropic:
         hdrs.update(headers or {})
         self.h.send_json(status, {"type": "error", "error": err, "request_id": self.request_id}, hdrs)
 
-    def rate_limited(self, ra):
-        reset = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + ra))
+    def rate_limited(self, ra, with_retry_after=True):
+        at_ms = int((time.time() + ra) * 1000) + 1  # rounded up: never earlier than promised
+        reset = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at_ms // 1000)) + f".{at_ms % 1000:03d}Z"
+        headers = {"anthropic-ratelimit-requests-reset": reset}
+        if with_retry_after:
+            headers["retry-after"] = str(ra)
         self.error(429, "rate_limit_error",
-                   "Number of request tokens has exceeded your per-minute rate limit",
-                   {"retry-after": str(ra), "anthropic-ratelimit-requests-reset": reset})
+                   "Number of request tokens has exceeded your per-minute rate limit", headers)
 
     def server_error(self, status):
         if status == 529:
@@ -662,11 +673,12 @@ class OpenAI:
         hdrs.update(headers or {})
         self.h.send_json(status, {"error": {"message": message, "type": etype, "param": None, "code": code}}, hdrs)
 
-    def rate_limited(self, ra):
+    def rate_limited(self, ra, with_retry_after=True):
+        headers = {"x-ratelimit-reset-requests": f"{ra}s", "x-ratelimit-remaining-requests": "0"}
+        if with_retry_after:
+            headers["retry-after"] = str(ra)
         self.error(429, "rate_limit_exceeded", "Rate limit reached for gpt-4.1 in organization org-test on "
-                   "requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 1s.",
-                   {"retry-after": str(ra), "x-ratelimit-reset-requests": f"{ra}s",
-                    "x-ratelimit-remaining-requests": "0"})
+                   "requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 1s.", headers)
 
     def server_error(self, status):
         if status in (529, 503):
@@ -795,8 +807,8 @@ class Gemini:
             err["details"] = details
         self.h.send_json(status, {"error": err})
 
-    def rate_limited(self, ra):
-        # Gemini sends no retry-after header: the delay is in the body.
+    def rate_limited(self, ra, with_retry_after=True):
+        # Gemini sends no retry-after header: the delay is always in the body.
         self.error(429, "RESOURCE_EXHAUSTED", "You exceeded your current quota, please check your plan and billing "
                    "details.", [{"@type": "type.googleapis.com/google.rpc.QuotaFailure",
                                  "violations": [{"quotaMetric": "generativelanguage.googleapis.com/generate_content_"

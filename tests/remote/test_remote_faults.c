@@ -22,7 +22,7 @@ static void fault_run(const char *engine, const char *model) {
     CHECK_INT(eb_fake_post(&srv, "/__control",
                            "{\"fault_rate\": 0.3, \"max_faulty_attempts\": 2, \"retry_after\": 1,"
                            " \"slow_s\": 0.2, \"stall_s\": 2.5, \"seed\": 7,"
-                           " \"kinds\": [\"429\", \"529\", \"500\", \"503\", \"slow\", \"stall\", \"drop\","
+                           " \"kinds\": [\"429\", \"429reset\", \"529\", \"500\", \"503\", \"slow\", \"stall\", \"drop\","
                            " \"reset\", \"truncate\", \"malformed\", \"content_type\"]}"),
               0);
     eb_engine_config cfg = {0};

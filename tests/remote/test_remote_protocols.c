@@ -207,6 +207,20 @@ static void test_retry_after(const pcase *c) {
     cJSON_Delete(st);
     eb_response_clear(&a);
 
+    /* No retry-after: the rate-limit reset header (or Gemini's body hint)
+     * still holds the retry back for the second it names. */
+    CHECK_INT(eb_fake_post(&srv, "/__reset", "{}"), 0);
+    r.prompt = "FAULTSEQ:429reset,ok REPLY:reset";
+    t0 = eb_now_ms();
+    a = one(e, &r);
+    waited = eb_now_ms() - t0;
+    CHECK(a.ok);
+    CHECK_MSG(waited >= 950, "%s waited only %.0f ms for a 1 s reset", c->engine, waited);
+    st = eb_fake_stats(&srv);
+    CHECK_INT(eb_fake_stat(st, "retry_after_violations"), 0);
+    cJSON_Delete(st);
+    eb_response_clear(&a);
+
     /* A 5xx that never clears: an error answer after max_attempts, not fatal. */
     r.prompt = "FAULT:500 REPLY:never";
     a = one(e, &r);

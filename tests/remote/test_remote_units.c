@@ -104,7 +104,7 @@ static void test_pricing_file(void) {
     CHECK_INT(eb_pricing_load("/nonexistent/pricing.tsv", &p, &err), -1);
 }
 
-static void test_wire_helpers(void) {
+static void test_wire_utils(void) {
     char t1[] = "first\n\nsecond END third";
     char *stops[] = {"END", "\n\n"};
     CHECK(eb_wire_cut_at_stop(t1, stops, 2));
@@ -122,6 +122,6 @@ int main(void) {
     test_backoff();
     test_hints();
     test_pricing_file();
-    test_wire_helpers();
+    test_wire_utils();
     return eb_test_finish();
 }

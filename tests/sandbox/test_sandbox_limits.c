@@ -5,6 +5,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -180,8 +181,41 @@ static void unprivileged(void) {
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "unprivileged child: status 0x%x", st);
 }
 
+/* An interpreter outside /usr, below a directory only root may enter (like
+ * a version manager's under /root): its prefix is made visible read-only. */
+static void private_interpreter(void) {
+    char dir[] = "/var/tmp/eb_sandbox_py_XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK_MSG(0, "mkdtemp failed");
+        return;
+    }
+    char bin[128], exe[160], cmd[1024];
+    snprintf(bin, sizeof bin, "%s/prefix/bin", dir);
+    snprintf(exe, sizeof exe, "%s/python3", bin);
+    snprintf(cmd, sizeof cmd, "mkdir -p %s && chmod 0755 %s/prefix %s && cp \"$(readlink -f /usr/bin/python3)\" %s",
+             bin, dir, bin, exe);
+    CHECK(system(cmd) == 0);
+    chmod(dir, 0700);
+    for (int fast = 0; fast < 2; fast++) {
+        eb_err err = {{0}};
+        eb_executor_options o = {.jobs = 1, .python = exe, .fast_path = fast};
+        eb_executor *ex = eb_executor_create(&o, &err);
+        CHECK_MSG(ex != NULL, "private interpreter (fast=%d): %s", fast, err.msg);
+        if (!ex) continue;
+        eb_exec_result r = run(ex, "import sys\nprint(sys.executable)\n", NULL, 5, 0, 0, 0);
+        CHECK_MSG(r.status == EB_EXEC_OK && strstr(r.stdout_data, "/prefix/bin/python3"),
+                  "private interpreter (fast=%d): %s %s [%s]", fast, eb_exec_status_name(r.status), r.detail,
+                  r.stdout_data);
+        eb_exec_result_clear(&r);
+        eb_executor_destroy(ex);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void) {
     unprivileged();
+    if (geteuid() == 0) private_interpreter();
     eb_err err = {{0}};
     char probe[512];
     CHECK_MSG(eb_executor_probe(probe, sizeof probe) == 0, "%s", probe);
