@@ -10,6 +10,8 @@ int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_suites(int argc, char **argv);
 int cmd_data(int argc, char **argv);
+int cmd_sandbox_run(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 
 static const eb_command commands[] = {
     {"run", cmd_run, "evaluate a model on one or more suites"},
@@ -19,6 +21,8 @@ static const eb_command commands[] = {
     {"compare", cmd_compare, "paired comparison of two runs (McNemar, bootstrap, flipped items)"},
     {"suites", cmd_suites, "show the loaded suites, item counts and dataset hashes"},
     {"data", cmd_data, "download (fetch) or check (verify) the datasets"},
+    {"generate", cmd_generate, "run the local Gemma 4 engine on one prompt (quick checks)"},
+    {"sandbox-run", cmd_sandbox_run, "run a command in the code sandbox (debugging)"},
 };
 
 const eb_command *eb_command_find(const char *name) {

@@ -118,14 +118,20 @@ eb_executor *eb_executor_create(const eb_executor_options *opts, eb_err *err) {
         eb_executor_destroy(ex);
         return NULL;
     }
-    if (opts->fast_path && eb_zygote_start(ex, err) < 0) {
-        eb_executor_destroy(ex);
-        return NULL;
+    if (opts->fast_path) {
+        eb_err why = {{0}};
+        if (eb_zygote_start(ex, &why) < 0) {
+            /* same isolation, only slower: say so and carry on */
+            fprintf(stderr, "evalbench: sandbox fast path unavailable (%s); using a fresh interpreter per execution\n",
+                    why.msg);
+        }
     }
     return ex;
 }
 
 int eb_executor_probe(char *out, size_t size) { return eb_sandbox_probe(out, size); }
+
+int eb_executor_fast_path_active(const eb_executor *ex) { return ex && ex->zygote != NULL; }
 
 void eb_executor_destroy(eb_executor *ex) {
     if (!ex) return;

@@ -63,6 +63,11 @@ typedef struct eb_executor_options {
 /* What isolation this host provides, or what is missing (one line). */
 int eb_executor_probe(char *out, size_t size);
 
+/* 1 when runs use the pre-initialised interpreter; 0 when fast_path was not
+ * asked for or its helper could not start (runs then use a fresh
+ * interpreter, with a warning on stderr at creation). */
+int eb_executor_fast_path_active(const eb_executor *ex);
+
 eb_executor *eb_executor_create(const eb_executor_options *opts, eb_err *err);
 int eb_executor_run(eb_executor *ex, const eb_exec_job *job, eb_exec_result *out, eb_err *err);
 void eb_executor_destroy(eb_executor *ex);

@@ -178,6 +178,12 @@ int main(int argc, char **argv) {
     double t0 = eb_now_ms();
     eb_executor *fast = eb_executor_create(&fast_opts, &err);
     double fast_start_ms = eb_now_ms() - t0;
+    if (fast && !eb_executor_fast_path_active(fast)) {
+        fprintf(stderr, "bench_sandbox: the fast path did not start\n");
+        eb_executor_destroy(fast);
+        eb_executor_destroy(fresh);
+        return 1;
+    }
     if (!fast) {
         fprintf(stderr, "bench_sandbox: %s\n", err.msg);
         return 1;

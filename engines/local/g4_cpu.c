@@ -349,14 +349,33 @@ static inline float gelu_tanh(float x) {
     return 0.5f * x * (1.0f + tanhf(inner));
 }
 
+typedef struct gelu_job {
+    float *out;
+    int out_stride;
+    const float *x;
+    int x_stride;
+    const float *up;
+    int up_stride, rows, dim;
+} gelu_job;
+
+#define GELU_ROWS_PER_TASK 4
+
+static void gelu_task(void *ctx, int task, int worker) {
+    (void)worker;
+    gelu_job *j = ctx;
+    int r1 = (task + 1) * GELU_ROWS_PER_TASK < j->rows ? (task + 1) * GELU_ROWS_PER_TASK : j->rows;
+    for (int r = task * GELU_ROWS_PER_TASK; r < r1; r++)
+        for (int i = 0; i < j->dim; i++) {
+            float g = gelu_tanh(j->x[(size_t)r * j->x_stride + i]);
+            j->out[(size_t)r * j->out_stride + i] = j->up ? g * j->up[(size_t)r * j->up_stride + i] : g;
+        }
+}
+
+/* tanh dominates the elementwise work of a prefill: spread it too. */
 static void cpu_gelu_mul(eb_g4_backend *b, float *out, int out_stride, const float *x, int x_stride, const float *up,
                          int up_stride, int rows, int dim) {
-    (void)b;
-    for (int r = 0; r < rows; r++)
-        for (int i = 0; i < dim; i++) {
-            float g = gelu_tanh(x[(size_t)r * x_stride + i]);
-            out[(size_t)r * out_stride + i] = up ? g * up[(size_t)r * up_stride + i] : g;
-        }
+    gelu_job j = {out, out_stride, x, x_stride, up, up_stride, rows, dim};
+    eb_pool_run(C(b)->pool, (rows + GELU_ROWS_PER_TASK - 1) / GELU_ROWS_PER_TASK, gelu_task, &j);
 }
 
 static void cpu_mul(eb_g4_backend *b, float *x, int x_stride, const float *y, int y_stride, int rows, int dim) {

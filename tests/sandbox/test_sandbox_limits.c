@@ -65,17 +65,19 @@ static void suite(eb_executor *ex, const char *mode) {
     eb_exec_result_clear(&r);
 
     /* CPU limit below the wall limit: the CPU limit decides */
-    r = run(ex, "while True:\n    pass\n", NULL, 5, 0.5, 0, 0);
+    /* (a generous wall limit: on a loaded CI machine 0.5 s of CPU can take
+     * several seconds of wall time, and the CPU limit must still decide) */
+    r = run(ex, "while True:\n    pass\n", NULL, 30, 0.5, 0, 0);
     check_status(&r, EB_EXEC_TIMEOUT, "cpu loop");
     CHECK_MSG(r.cpu_ms >= 450 && r.cpu_ms < 2000, "cpu_ms %.1f", r.cpu_ms);
-    CHECK_MSG(r.wall_ms < 3000, "wall_ms %.1f", r.wall_ms);
+    CHECK_MSG(r.wall_ms < 20000, "wall_ms %.1f", r.wall_ms);
     CHECK(strstr(r.detail, "CPU") != NULL);
     eb_exec_result_clear(&r);
 
     /* sleeping uses no CPU: the wall-clock limit decides */
     r = run(ex, "import time\ntime.sleep(60)\n", NULL, 0.5, 0, 0, 0);
     check_status(&r, EB_EXEC_TIMEOUT, "sleep");
-    CHECK_MSG(r.wall_ms >= 480 && r.wall_ms < 2000, "wall_ms %.1f", r.wall_ms);
+    CHECK_MSG(r.wall_ms >= 480 && r.wall_ms < 5000, "wall_ms %.1f", r.wall_ms);
     CHECK(r.cpu_ms < 400);
     CHECK(strstr(r.detail, "wall-clock") != NULL);
     eb_exec_result_clear(&r);
@@ -148,6 +150,10 @@ static void unprivileged(void) {
                 fprintf(stderr, "unprivileged executor: %s\n", err.msg);
                 _exit(101);
             }
+            if (eb_executor_fast_path_active(ex) != fast) {
+                fprintf(stderr, "unprivileged executor: fast path %s\n", fast ? "did not start" : "started unasked");
+                bad++;
+            }
             eb_exec_job ok = {.program = "import os\nprint(os.getuid(), open('/tmp/x', 'w').write('ab'))\n",
                               .wall_time_limit_s = 5};
             eb_exec_job bad_call = {.program = "import ctypes\nctypes.CDLL(None).unshare(0x10000000)\n",
@@ -202,6 +208,7 @@ static void private_interpreter(void) {
         eb_executor *ex = eb_executor_create(&o, &err);
         CHECK_MSG(ex != NULL, "private interpreter (fast=%d): %s", fast, err.msg);
         if (!ex) continue;
+        CHECK_INT(eb_executor_fast_path_active(ex), fast);
         eb_exec_result r = run(ex, "import sys\nprint(sys.executable)\n", NULL, 5, 0, 0, 0);
         CHECK_MSG(r.status == EB_EXEC_OK && strstr(r.stdout_data, "/prefix/bin/python3"),
                   "private interpreter (fast=%d): %s %s [%s]", fast, eb_exec_status_name(r.status), r.detail,
@@ -231,6 +238,7 @@ int main(void) {
     eb_executor_options fast = {.jobs = 2, .fast_path = 1};
     ex = eb_executor_create(&fast, &err);
     CHECK_MSG(ex != NULL, "%s", err.msg);
+    CHECK(eb_executor_fast_path_active(ex));
     if (ex) suite(ex, "fast path");
     eb_executor_destroy(ex);
 
