@@ -131,7 +131,8 @@ static int parse_text(const pctx *p, const cJSON *t, const cJSON *top, eb_g4_con
         get_num(p, t, "rms_norm_eps", 1e-6, &c->rms_eps) || get_num(p, t, "final_logit_softcapping", 0.0, &c->final_softcap) ||
         get_bool(p, t, "attention_k_eq_v", false, &c->k_eq_v) ||
         get_bool(p, t, "use_double_wide_mlp", false, &c->double_wide) ||
-        get_bool(p, t, "enable_moe_block", false, &c->moe))
+        get_bool(p, t, "enable_moe_block", false, &c->moe) ||
+        get_bool(p, t, "tie_word_embeddings", true, &c->tied))
         return -1;
     c->eos_ids[0] = 1;
     c->n_eos = 1;

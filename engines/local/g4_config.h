@@ -47,6 +47,7 @@ typedef struct eb_g4_config {
     bool moe;
     int n_experts, top_k, moe_intermediate;
     int max_positions;
+    bool tied;           /* tie_word_embeddings: lm_head may be absent and reuse the embedding */
     int bos_id, pad_id;
     int eos_ids[EB_G4_MAX_EOS];
     int n_eos;

@@ -163,7 +163,13 @@ int eb_g4_weights_bind(const eb_g4_config *c, const eb_st_set *st, const char *c
         eb_g4_weights_free(w);
         return -1;
     }
-    if (!eb_g4_present(&w->lm_head)) w->lm_head = w->embed;
+    if (!eb_g4_present(&w->lm_head)) {
+        if (!c->tied) {
+            eb_g4_weights_free(w);
+            return eb_err_set(err, "%s: tensor lm_head.weight is missing and tie_word_embeddings is false", ckpt_dir);
+        }
+        w->lm_head = w->embed;
+    }
     return 0;
 }
 

@@ -21,31 +21,11 @@ static inline char *ct_json_str(const cJSON *o, const char *key) {
 }
 
 static inline void ct_item_free(eb_item *it) {
-    free(it->id);
-    free(it->question);
-    free(it->solution);
-    free(it->entry_point);
-    free(it->test);
-    free(it->plus_json);
-    free(it->starter_code);
-    free(it->func_name);
-    for (size_t i = 0; i < it->n_tests; i++) {
-        free(it->tests[i].input);
-        free(it->tests[i].output);
-    }
-    free(it->tests);
+    eb_item_free(it);
     memset(it, 0, sizeof *it);
 }
 
-static inline void ct_score_free(eb_score *s) {
-    free(s->extracted);
-    free(s->normalized);
-    free(s->verdict);
-    free(s->details_json);
-    for (size_t i = 0; i < s->n_tests; i++) free(s->tests[i].detail);
-    free(s->tests);
-    memset(s, 0, sizeof *s);
-}
+static inline void ct_score_free(eb_score *s) { eb_score_clear(s); }
 
 /* Reads a (possibly gzipped) JSONL file; returns the lines as new strings. */
 static inline size_t ct_read_lines(const char *path, char ***out) {

@@ -240,6 +240,16 @@ int main(void) {
         free(text);
         cJSON_Delete(c);
     }
+    /* untied output projection without lm_head.weight */
+    {
+        cJSON *c = cJSON_Parse(cfg);
+        cJSON_ReplaceItemInObject(c, "tie_word_embeddings", cJSON_CreateFalse());
+        char *text = cJSON_Print(c);
+        put("config.json", text, strlen(text));
+        expect_error("untied without lm_head", "lm_head.weight", "tie_word_embeddings");
+        free(text);
+        cJSON_Delete(c);
+    }
     del("config.json");
     expect_error("no config.json", "config.json", NULL);
     put("config.json", cfg, cfg_len);
