@@ -206,7 +206,8 @@ static bool take_token(local *L, job *j) {
         complete(L, j, "stop");
         return true;
     }
-    if (j->n_out >= j->max_tokens || j->seq->n_past + 1 > lm->m->max_positions) {
+    /* max_tokens <= 0: no limit but the context, as the other engines read it */
+    if ((j->max_tokens > 0 && j->n_out >= j->max_tokens) || j->seq->n_past + 1 > lm->m->max_positions) {
         complete(L, j, "length");
         return true;
     }
@@ -241,10 +242,6 @@ static bool start(local *L, job *j) {
     free(ids);
     if (rc != 0) {
         fail_job(L, j, err.msg);
-        return false;
-    }
-    if (j->max_tokens <= 0) {
-        complete(L, j, "length");
         return false;
     }
     return !take_token(L, j);

@@ -145,6 +145,32 @@ static void check_model(const char *name, const char *refname) {
         free(inc);
         free(chunked);
     }
+    /* Sliding-window layers keep only their window (plus the chunk being
+     * added; 16 slots at least), full layers every position. */
+    {
+        const eb_st_tensor *ti = ref_tensor(&ref, "p2.ids");
+        int32_t *ids = ids_of(ti);
+        int n = (int)ti->numel;
+        eb_g4_seq *s = eb_g4_seq_new(m);
+        for (int t = 0; t < n; t++) {
+            eb_g4_chunk c = {.seq = s, .ids = ids + t, .n = 1};
+            CHECK(eb_g4_forward(m, &c, 1, &err) == 0);
+        }
+        int bound = m->cfg.sliding_window > 16 ? m->cfg.sliding_window : 16;
+        for (int i = 0; i < m->cfg.n_layers; i++) {
+            const eb_g4_layer_info *li = &m->cfg.layers[i];
+            if (li->kv_source != i) {
+                CHECK_MSG(s->kv[i].k == NULL, "%s: KV-shared layer %d has no cache of its own", name, i);
+            } else if (li->full) {
+                CHECK_MSG(s->kv[i].cap >= n, "%s: full layer %d keeps all %d positions", name, i, n);
+            } else {
+                CHECK_MSG(s->kv[i].cap <= bound, "%s: sliding layer %d keeps %d slots (window %d)", name, i,
+                          s->kv[i].cap, m->cfg.sliding_window);
+            }
+        }
+        eb_g4_seq_free(m, s);
+        free(ids);
+    }
     /* greedy continuations through the KV cache */
     for (int g = 0;; g++) {
         char key[32];
