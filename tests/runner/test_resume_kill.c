@@ -113,6 +113,18 @@ int main(void) {
     at_kill = kill_after(pid, killed_db, at_kill + 8000);
     CHECK_MSG(at_kill > 0 && at_kill < total, "second kill at %ld of %ld", at_kill, total);
 
+    /* Ctrl-C: the runner stops cleanly, says so with exit code 130 and marks
+     * the run interrupted. */
+    pid = start_run(killed_db, "1");
+    double deadline = eb_now_ms() + 300000;
+    while (eb_now_ms() < deadline && query_long(killed_db, "SELECT COUNT(*) FROM scores") < at_kill + 4000)
+        eb_sleep_ms(5);
+    kill(pid, SIGINT);
+    CHECK_INT(wait_exit(pid), 130);
+    CHECK_INT(query_long(killed_db, "SELECT status = 'interrupted' FROM runs WHERE run_id = 1"), 1);
+    long after_int = query_long(killed_db, "SELECT COUNT(*) FROM scores");
+    CHECK_MSG(after_int > at_kill && after_int < total, "after Ctrl-C: %ld of %ld", after_int, total);
+
     /* Re-running the same command resumes run 1 and completes it. */
     pid = start_run(killed_db, NULL);
     CHECK_INT(wait_exit(pid), 0);
