@@ -340,7 +340,10 @@ int eb_runner_execute(const eb_runner_config *c, eb_runner_stats *stats, eb_err 
         if (rc != 0) break;
         bool pool_busy = r.pool_started && eb_score_pool_outstanding(&r.pool) > 0;
         if (r.in_flight == 0 && !pool_busy && (stopping || r.next_job >= r.n_jobs)) break;
-        if (r.in_flight > 0) {
+        /* Poll while requests are in flight, and also when the engine had no
+         * capacity for more (its limit recovers over time): waiting in poll
+         * instead of spinning. */
+        if (r.in_flight > 0 || (!stopping && r.next_job < r.n_jobs)) {
             int n = c->engine->ops->poll(c->engine, batch, BATCH, pool_busy ? 5 : 50, err);
             if (n < 0) {
                 rc = eb_err_prefix(err, "%s engine", c->engine->name);
