@@ -65,10 +65,8 @@ static int parse_line(eb_pricing *p, const char *path, long lineno, char *line, 
     return 0;
 }
 
-int eb_pricing_load(const char *path, eb_pricing **out, eb_err *err) {
-    char *data;
-    size_t len;
-    if (eb_read_file(path, &data, &len, err)) return eb_err_prefix(err, "pricing table: ");
+int eb_pricing_parse(const char *name, const char *text, size_t len, eb_pricing **out, eb_err *err) {
+    char *data = eb_strndup(text, len);
     eb_pricing *p = eb_calloc(1, sizeof *p);
     long lineno = 0;
     /* strtok would merge empty lines and lose the numbering; walk by hand. */
@@ -79,7 +77,7 @@ int eb_pricing_load(const char *path, eb_pricing **out, eb_err *err) {
         lineno++;
         size_t l = strlen(line);
         if (l && line[l - 1] == '\r') line[l - 1] = '\0';
-        if (parse_line(p, path, lineno, line, err)) {
+        if (parse_line(p, name, lineno, line, err)) {
             free(data);
             eb_pricing_free(p);
             return -1;
@@ -89,6 +87,23 @@ int eb_pricing_load(const char *path, eb_pricing **out, eb_err *err) {
     free(data);
     *out = p;
     return 0;
+}
+
+int eb_pricing_load(const char *path, eb_pricing **out, eb_err *err) {
+    char *data;
+    size_t len;
+    if (eb_read_file(path, &data, &len, err)) return eb_err_prefix(err, "pricing table: ");
+    int rc = eb_pricing_parse(path, data, len, out, err);
+    free(data);
+    return rc;
+}
+
+extern const char eb_remote_default_pricing[];
+extern const size_t eb_remote_default_pricing_len;
+
+int eb_pricing_load_default(eb_pricing **out, eb_err *err) {
+    return eb_pricing_parse("pricing.tsv (built in)", eb_remote_default_pricing, eb_remote_default_pricing_len, out,
+                            err);
 }
 
 void eb_pricing_free(eb_pricing *p) {

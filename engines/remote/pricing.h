@@ -5,6 +5,7 @@
 #define EB_REMOTE_PRICING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 
@@ -21,6 +22,11 @@ typedef struct eb_pricing eb_pricing;
  * (cached "-" means cached tokens cost the input price).  Bad lines are an
  * error naming file, line and field. */
 int eb_pricing_load(const char *path, eb_pricing **out, eb_err *err);
+/* The same from text in memory; name is used in error messages. */
+int eb_pricing_parse(const char *name, const char *text, size_t len, eb_pricing **out, eb_err *err);
+/* The table compiled into evalbench (engines/remote/pricing.tsv at build
+ * time), used when no --pricing file is given. */
+int eb_pricing_load_default(eb_pricing **out, eb_err *err);
 void eb_pricing_free(eb_pricing *p);
 
 /* Exact name first, then the longest table entry that is a prefix followed

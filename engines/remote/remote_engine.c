@@ -634,9 +634,8 @@ int eb_remote_create(const char *provider, const eb_engine_config *cfg, const eb
         return eb_err_set(err, "engine %s: --base-url '%s' must start with http:// or https://", provider, base);
 
     eb_pricing *pricing = NULL;
-    const char *pricing_path = cfg->pricing_file;
-    if (!pricing_path && eb_file_exists(EB_REMOTE_DEFAULT_PRICING)) pricing_path = EB_REMOTE_DEFAULT_PRICING;
-    if (pricing_path && eb_pricing_load(pricing_path, &pricing, err)) return -1;
+    if (cfg->pricing_file ? eb_pricing_load(cfg->pricing_file, &pricing, err) : eb_pricing_load_default(&pricing, err))
+        return -1;
 
     pthread_once(&curl_once, curl_init_once);
     remote *r = eb_calloc(1, sizeof *r);

@@ -7,7 +7,7 @@
 #include "strutil.h"
 
 /* Generated at build time from manifest.tsv (see CMakeLists.txt). */
-extern const unsigned char eb_data_manifest_tsv[];
+extern const char eb_data_manifest_tsv[];
 extern const size_t eb_data_manifest_tsv_len;
 
 static const char *const suite_names[] = {"mmlu", "humaneval", "humaneval_plus", "math", "livecodebench",
@@ -156,7 +156,7 @@ int eb_manifest_parse(const char *text, size_t len, const char *name, eb_manifes
 }
 
 int eb_manifest_load_builtin(eb_manifest *m, eb_err *err) {
-    return eb_manifest_parse((const char *)eb_data_manifest_tsv, eb_data_manifest_tsv_len, "manifest.tsv", m, err);
+    return eb_manifest_parse(eb_data_manifest_tsv, eb_data_manifest_tsv_len, "manifest.tsv", m, err);
 }
 
 void eb_manifest_free(eb_manifest *m) {
