@@ -7,7 +7,8 @@
  *    "violation" verdict that names the call;
  *  - only the native x86-64 ABI: i386 and x32 entry points kill the process;
  *  - sockets only for AF_UNIX (no network exists anyway; this also keeps
- *    netlink, vsock and packet sockets out of reach). */
+ *    netlink, vsock and packet sockets out of reach), and none of them can
+ *    be given a name, so programs sharing a network namespace cannot meet. */
 #include "policy.h"
 
 #include <errno.h>
@@ -50,9 +51,9 @@ static const char *const allowed[] = {
     /* waiting */
     "select", "pselect6", "poll", "ppoll", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait",
     "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2", "wait4", "waitid", "exit", "exit_group", "execve",
-    /* AF_UNIX sockets (creation is filtered below) */
-    "connect", "bind", "listen", "accept", "accept4", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg",
-    "recvmmsg", "shutdown", "getsockopt", "setsockopt", "getsockname", "getpeername",
+    /* AF_UNIX sockets (creation, naming and setsockopt are filtered below) */
+    "connect", "accept", "accept4", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
+    "shutdown", "getsockopt", "getsockname", "getpeername",
 };
 
 /* Never part of a scored program; each is a known route out of a container
@@ -65,6 +66,18 @@ static const char *const escape[] = {
     "open_tree", "move_mount", "mount_setattr", "open_by_handle_at", "name_to_handle_at", "pidfd_getfd", "kcmp",
     "vmsplice", "iopl", "ioperm",
 };
+
+/* setsockopt options an unnamed AF_UNIX socket may set (compared on the
+ * optname alone: AF_UNIX has no options at other levels).  Left out on
+ * purpose: SO_PASSCRED and SO_PASSPIDFD, because a socket with either one is
+ * given an abstract name ("autobind") on its first connect or sendmsg. */
+static const unsigned long sockopt_ok[] = {SO_REUSEADDR, SO_SNDBUF,   SO_RCVBUF,   SO_KEEPALIVE, SO_LINGER,
+                                           SO_RCVLOWAT,  SO_SNDLOWAT, SO_PRIORITY, SO_RCVTIMEO_OLD,
+                                           SO_SNDTIMEO_OLD, SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW};
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
+static const unsigned long sockopt_naming[] = {SO_PASSCRED, SO_PASSPIDFD};
 
 static const unsigned long ioctl_ok[] = {TCGETS, TIOCGWINSZ, FIOCLEX, FIONCLEX, FIONREAD, FIONBIO};
 
@@ -150,6 +163,24 @@ static int build_one(uint32_t escape_action, int allow_fork, struct sock_filter 
     for (int i = 0; i < 2; i++) {
         if (add(c, SCMP_ACT_ALLOW, sock_calls[i], 1, &unix_eq, err) < 0) goto out;
         if (add(c, SCMP_ACT_ERRNO(EACCES), sock_calls[i], 1, &unix_ne, err) < 0) goto out;
+    }
+    /* No socket may get a name.  The fast path runs programs in one shared,
+     * empty network namespace per helper, whose abstract AF_UNIX names are
+     * the only thing concurrent runs could both reach: bind and listen are
+     * refused, and so are the options that make connect/sendmsg autobind
+     * (docs/SECURITY.md, "Network").  Unnamed sockets (socketpair, the
+     * client side of connect) keep working; with no name anywhere, connect
+     * and sendto find nobody.  optname is an int to the kernel: compare the
+     * low 32 bits. */
+    if (add(c, SCMP_ACT_ERRNO(EACCES), "bind", 0, NULL, err) < 0) goto out;
+    if (add(c, SCMP_ACT_ERRNO(EACCES), "listen", 0, NULL, err) < 0) goto out;
+    for (size_t i = 0; i < sizeof sockopt_ok / sizeof sockopt_ok[0]; i++) {
+        struct scmp_arg_cmp opt = SCMP_A2_64(SCMP_CMP_MASKED_EQ, 0xffffffffUL, sockopt_ok[i]);
+        if (add(c, SCMP_ACT_ALLOW, "setsockopt", 1, &opt, err) < 0) goto out;
+    }
+    for (size_t i = 0; i < sizeof sockopt_naming / sizeof sockopt_naming[0]; i++) {
+        struct scmp_arg_cmp opt = SCMP_A2_64(SCMP_CMP_MASKED_EQ, 0xffffffffUL, sockopt_naming[i]);
+        if (add(c, SCMP_ACT_ERRNO(EACCES), "setsockopt", 1, &opt, err) < 0) goto out;
     }
     /* ioctl: terminal queries and descriptor flags only; the kernel reads
      * the command as 32 bits, so compare the low 32 bits (TIOCSTI+2^32
