@@ -258,6 +258,7 @@ static int handle_response(runner *r, eb_response *resp, eb_err *err) {
         .model_version = resp->model_version,
         .provider_request_id = resp->provider_request_id,
         .system_fingerprint = resp->system_fingerprint,
+        .run_id = c->run_id,
     };
     long response_id;
     int rc = eb_db_insert_response(c->db, &row, &response_id, err);

@@ -86,6 +86,7 @@ static cJSON *cell_json(const eb_rcolumn *col, const eb_rcell *c, const eb_rsuit
                               s->rows_tokens_out ? cJSON_CreateNumber(s->tokens_out) : cJSON_CreateNull());
         cJSON_AddItemToObject(o, "cost_usd", s->rows_cost ? cJSON_CreateNumber(s->cost_usd) : cJSON_CreateNull());
         cJSON_AddNumberToObject(o, "rows_with_cost", (double)s->rows_cost);
+        cJSON_AddNumberToObject(o, "rows_reused", (double)s->rows_reused);
     }
     return o;
 }
@@ -128,6 +129,7 @@ char *eb_report_json(const eb_report *r) {
                               run->rows_tokens_out ? cJSON_CreateNumber(run->tokens_out) : cJSON_CreateNull());
         cJSON_AddItemToObject(o, "cost_usd", run->rows_cost ? cJSON_CreateNumber(run->cost_usd) : cJSON_CreateNull());
         cJSON_AddNumberToObject(o, "rows_with_cost", (double)run->rows_cost);
+        cJSON_AddNumberToObject(o, "rows_reused", (double)run->rows_reused);
         cJSON_AddItemToObject(o, "price_in_usd_per_mtok", num(run->price_in_per_mtok));
         cJSON_AddItemToObject(o, "price_out_usd_per_mtok", num(run->price_out_per_mtok));
         double tok = run->tokens_in + run->tokens_out;

@@ -313,7 +313,7 @@ static void put_tokens(eb_buf *b, double t, long rows) {
     else eb_buf_printf(b, "%.0f", t);
 }
 
-static void put_cost(eb_buf *b, double cost, long rows_cost, long rows) {
+static void put_cost(eb_buf *b, double cost, long rows_cost, long rows, long rows_reused) {
     if (rows_cost == 0) {
         eb_buf_puts(b, "—");
         return;
@@ -321,6 +321,7 @@ static void put_cost(eb_buf *b, double cost, long rows_cost, long rows) {
     /* cents hide the cost of small runs: four decimals below a dollar */
     eb_buf_printf(b, cost < 1 ? "$%.4f" : "$%.2f", cost);
     if (rows_cost < rows) eb_buf_printf(b, " (%ld of %ld priced)", rows_cost, rows);
+    if (rows_reused > 0) eb_buf_printf(b, " (%ld reused, paid by an earlier run)", rows_reused);
 }
 
 static void cost_tables(eb_buf *b, const eb_report *r) {
@@ -336,7 +337,7 @@ static void cost_tables(eb_buf *b, const eb_report *r) {
         eb_buf_puts(b, " | ");
         put_tokens(b, run->tokens_out, run->rows_tokens_out);
         eb_buf_puts(b, " | ");
-        put_cost(b, run->cost_usd, run->rows_cost, run->rows);
+        put_cost(b, run->cost_usd, run->rows_cost, run->rows, run->rows_reused);
         eb_buf_puts(b, " | ");
         if (run->rows_cost > 0) eb_buf_printf(b, "$%.3f", 1000.0 * run->cost_usd / (double)run->rows_cost);
         else eb_buf_puts(b, "—");
@@ -373,7 +374,7 @@ static void cost_tables(eb_buf *b, const eb_report *r) {
                 eb_buf_puts(b, "— |");
                 continue;
             }
-            put_cost(b, s->cost_usd, s->rows_cost, cell->rows);
+            put_cost(b, s->cost_usd, s->rows_cost, cell->rows, s->rows_reused);
             eb_buf_puts(b, " (");
             put_tokens(b, s->tokens_in, s->rows_tokens_in);
             eb_buf_puts(b, " / ");
@@ -384,8 +385,8 @@ static void cost_tables(eb_buf *b, const eb_report *r) {
     }
     eb_buf_puts(b, "\nTotals over every scored response of the run, all repetitions included. Cost is what "
                    "the engine reported per response (`responses.cost_usd`); — means not reported (local "
-                   "engines). A response reused from the cache by another run counts in both runs. The "
-                   "effective price divides the cost by all tokens, input and output together.\n");
+                   "engines). A response reused from the response cache of an earlier run is charged to the run "
+                   "that sent it, not again (its tokens still count). The effective price divides the cost by all tokens, input and output together.\n");
     free(labels);
     free(cols);
 }

@@ -335,7 +335,10 @@ static int load_aggregates(sqlite3 *db, const char *idlist, eb_report *r, eb_err
                          " COUNT(*), SUM(s.correct <> 0), COUNT(s.correct_plus), SUM(s.correct_plus <> 0),"
                          " SUM(s.verdict = 'no_answer'),"
                          " SUM(p.tokens_in), COUNT(p.tokens_in), SUM(p.tokens_out), COUNT(p.tokens_out),"
-                         " SUM(p.cost_usd), COUNT(p.cost_usd)"
+                         /* A response another run sent (the response cache) was paid
+                          * there: its cost is not charged again here. */
+                         " SUM(CASE WHEN p.run_id IS NULL OR p.run_id = s.run_id THEN p.cost_usd END),"
+                         " COUNT(p.cost_usd), SUM(p.run_id IS NOT NULL AND p.run_id <> s.run_id)"
                          " FROM scores s JOIN items i ON i.item_pk = s.item_pk"
                          " LEFT JOIN responses p ON p.response_id = s.response_id",
                          "s.run_id", " GROUP BY s.run_id, i.suite, i.subject, i.category, s.run_index", idlist, &st,
@@ -376,6 +379,7 @@ static int load_aggregates(sqlite3 *db, const char *idlist, eb_report *r, eb_err
         s->rows_tokens_out += (long)sqlite3_column_int64(st, 13);
         s->cost_usd += sqlite3_column_double(st, 14);
         s->rows_cost += (long)sqlite3_column_int64(st, 15);
+        s->rows_reused += (long)sqlite3_column_int64(st, 16);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -546,6 +550,7 @@ int eb_report_load(sqlite3 *db, const char *db_path, const int64_t *ids, size_t 
             run->rows_tokens_in += s->rows_tokens_in;
             run->rows_tokens_out += s->rows_tokens_out;
             run->rows_cost += s->rows_cost;
+            run->rows_reused += s->rows_reused;
         }
     }
     build_columns(out);

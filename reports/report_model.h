@@ -69,9 +69,10 @@ typedef struct eb_rsuite {
     long expected_items;
     eb_rcell base, plus; /* plus: scores.correct_plus (HumanEval+) */
     int col_base, col_plus;  /* column indexes, -1 when none */
-    /* tokens and cost over every score row of the suite */
+    /* tokens over every score row of the suite; cost only of the responses
+     * this run sent (rows_reused: answered from another run's responses) */
     double tokens_in, tokens_out, cost_usd;
-    long rows_tokens_in, rows_tokens_out, rows_cost;
+    long rows_tokens_in, rows_tokens_out, rows_cost, rows_reused;
 } eb_rsuite;
 
 typedef struct eb_rrun {
@@ -85,7 +86,7 @@ typedef struct eb_rrun {
     eb_rsuite *suites;
     size_t n_suites;
     double tokens_in, tokens_out, cost_usd;
-    long rows, rows_tokens_in, rows_tokens_out, rows_cost;
+    long rows, rows_tokens_in, rows_tokens_out, rows_cost, rows_reused;
 } eb_rrun;
 
 typedef struct eb_rcolumn {

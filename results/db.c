@@ -57,6 +57,9 @@ static int read_version(eb_results_db *db, int *version, eb_err *err) {
  * Version 1 is the first schema; later versions append here. */
 static const char *const migrations[] = {
     NULL, /* 0 -> 1: the full schema (eb_schema_sql) */
+    /* 1 -> 2: which run sent (and paid for) each response, so that costs of
+     * responses reused from the cache are not counted again. */
+    "ALTER TABLE responses ADD COLUMN run_id INTEGER REFERENCES runs(run_id);",
 };
 
 static int setup(eb_results_db *db, eb_err *err) {

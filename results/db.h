@@ -13,7 +13,7 @@
 #include "score.h"
 #include "suite.h"
 
-#define EB_SCHEMA_VERSION 1
+#define EB_SCHEMA_VERSION 2
 
 typedef struct eb_results_db {
     sqlite3 *db;
@@ -102,6 +102,7 @@ typedef struct eb_response_row {
     const char *model_version;
     const char *provider_request_id;
     const char *system_fingerprint;
+    long run_id;                               /* the run that sent the request */
 } eb_response_row;
 int eb_db_insert_response(eb_results_db *db, const eb_response_row *r, long *response_id, eb_err *err);
 

@@ -70,7 +70,7 @@ int eb_db_insert_response(eb_results_db *db, const eb_response_row *r, long *res
         db, EB_STMT_INSERT_RESPONSE,
         "INSERT INTO responses(request_hash, engine, model, system_prompt, prompt, params_json, raw_text, "
         "logprobs_json, finish_reason, tokens_in, tokens_out, tokens_cached, latency_ms, cost_usd, model_version, "
-        "provider_request_id, system_fingerprint, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "provider_request_id, system_fingerprint, created_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         err);
     if (!st) return -1;
     char now[32];
@@ -101,6 +101,8 @@ int eb_db_insert_response(eb_results_db *db, const eb_response_row *r, long *res
     bind_opt_text(st, 16, r->provider_request_id);
     bind_opt_text(st, 17, r->system_fingerprint);
     sqlite3_bind_text(st, 18, now, -1, SQLITE_STATIC);
+    if (r->run_id > 0) sqlite3_bind_int64(st, 19, r->run_id);
+    else sqlite3_bind_null(st, 19);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     eb_buf_free(&lp);

@@ -5,7 +5,8 @@
 --   datasets    every dataset file a run read, with its sha256
 --   items       the benchmark questions/problems, keyed by suite + id + dataset hash
 --   responses   what the engine answered, keyed by a hash of the exact request
---               (so an identical request is never sent twice: the response cache)
+--               (so an identical request is never sent twice: the response cache),
+--               with the run that sent it (and paid for it)
 --   scores      one row per (run, item, repetition): the extracted answer and the verdict
 --   test_results per-test verdicts of code execution (HumanEval, HumanEval+, LiveCodeBench)
 --   engine_state key/value state an engine needs to resume (e.g. provider batch ids)
@@ -96,7 +97,8 @@ CREATE TABLE IF NOT EXISTS responses (
     model_version   TEXT,
     provider_request_id TEXT,
     system_fingerprint  TEXT,
-    created_at      TEXT NOT NULL
+    created_at      TEXT NOT NULL,
+    run_id          INTEGER REFERENCES runs(run_id)  -- the run that sent the request and paid for it
 );
 
 CREATE TABLE IF NOT EXISTS scores (

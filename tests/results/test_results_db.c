@@ -128,11 +128,42 @@ static void test_cache_and_suites(const char *dir) {
     eb_db_close(db);
 }
 
+/* A version-1 file (before responses.run_id) is migrated in place, its rows
+ * kept. */
+static void test_migration(const char *dir) {
+    char path[256];
+    eb_err err = {{0}};
+    eb_results_db *db;
+    snprintf(path, sizeof path, "%s/v1.db", dir);
+    CHECK(eb_db_open(path, &db, &err) == 0);
+    CHECK(eb_db_exec(db,
+                     "ALTER TABLE responses DROP COLUMN run_id;"
+                     "UPDATE meta SET value='1' WHERE key='schema_version';"
+                     "INSERT INTO responses(request_hash, engine, model, prompt, params_json, raw_text, cost_usd, "
+                     "created_at) VALUES ('h1', 'openai', 'm', 'p', '{}', 'kept', 0.25, 'now');",
+                     &err) == 0);
+    eb_db_close(db);
+    CHECK_MSG(eb_db_open(path, &db, &err) == 0, "%s", err.msg);
+    sqlite3_stmt *st;
+    CHECK(sqlite3_prepare_v2(db->db, "SELECT raw_text, cost_usd, run_id FROM responses", -1, &st, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(st) == SQLITE_ROW);
+    CHECK_STR((const char *)sqlite3_column_text(st, 0), "kept");
+    CHECK_NEAR(sqlite3_column_double(st, 1), 0.25, 1e-12);
+    CHECK(sqlite3_column_type(st, 2) == SQLITE_NULL);
+    sqlite3_finalize(st);
+    sqlite3_prepare_v2(db->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &st, NULL);
+    CHECK(sqlite3_step(st) == SQLITE_ROW);
+    CHECK_INT(sqlite3_column_int(st, 0), EB_SCHEMA_VERSION);
+    sqlite3_finalize(st);
+    eb_db_close(db);
+}
+
 int main(void) {
     char dir[] = "/tmp/eb_db_XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     test_versions(dir);
     test_cache_and_suites(dir);
+    test_migration(dir);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);

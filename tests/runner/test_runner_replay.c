@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "buf.h"
 #include "fileio.h"
 #include "runner_fixture.h"
@@ -40,6 +42,43 @@ static void write_replay(const char *path, const eb_suite *s, size_t n, long ski
     eb_err err;
     CHECK(eb_write_file_atomic(path, b.data, b.len, &err) == 0);
     eb_buf_free(&b);
+}
+
+int cmd_report(int argc, char **argv);
+
+/* Run 1 sent every request (cost 0.5 each); run 2 was answered from run 1's
+ * responses: the report charges run 2 nothing and says how many it reused. */
+static void check_report_costs(const char *db_path, size_t n) {
+    char out[256];
+    snprintf(out, sizeof out, "%s.report.json", db_path);
+    char *argv[] = {"report", "--db", (char *)db_path, "--format", "json", "--out", out, NULL};
+    CHECK_INT(cmd_report(7, argv), 0);
+    char *text;
+    size_t len;
+    eb_err err;
+    CHECK(eb_read_file(out, &text, &len, &err) == 0);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    unlink(out);
+    const cJSON *runs = cJSON_GetObjectItem(j, "runs");
+    int seen = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, runs) {
+        double id = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "run_id"));
+        double cost = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "cost_usd"));
+        double reused = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "rows_reused"));
+        if (id == 1) {
+            CHECK_NEAR(cost, 0.5 * 2 * (double)n, 1e-9);
+            CHECK_NEAR(reused, 0, 0);
+            seen++;
+        } else if (id == 2) {
+            CHECK_NEAR(cost, 0, 1e-12);
+            CHECK_NEAR(reused, 2 * (double)n, 0);
+            seen++;
+        }
+    }
+    CHECK_INT(seen, 2);
+    cJSON_Delete(j);
 }
 
 int main(void) {
@@ -102,6 +141,11 @@ int main(void) {
     CHECK(fixture_run(&f, 2, &st, &err) == 0);
     CHECK_INT(st.from_cache, 2 * N);
     CHECK_INT(st.requested, 0);
+
+    eb_db_close(f.db);
+    f.db = NULL;
+    check_report_costs(f.db_path, N);
+    CHECK(eb_db_open(f.db_path, &f.db, &err) == 0);
 
     fixture_close(&f);
     eb_suite_free(&s);
