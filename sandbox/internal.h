@@ -31,6 +31,12 @@ void eb_executor_limits(const eb_exec_job *job, eb_sandbox_limits *l);
 int eb_executor_run_fresh(eb_executor *ex, const eb_exec_job *job, const eb_sandbox_limits *lim,
                           eb_exec_result *out, eb_err *err);
 
+/* Sends data with n descriptors (SCM_RIGHTS) on a Unix socket, retrying on
+ * EINTR; async-signal-safe, so children may call it between fork and exec.
+ * 0 when everything was sent. */
+#define EB_SEND_FDS_MAX 8
+int eb_send_fds(int sock, const void *data, size_t len, const int *fds, int n);
+
 int eb_zygote_start(eb_executor *ex, eb_err *err);
 void eb_zygote_stop(eb_executor *ex);
 int eb_zygote_run(eb_executor *ex, const eb_exec_job *job, const eb_sandbox_limits *lim, eb_exec_result *out,

@@ -16,6 +16,7 @@
  * self-contained helpers only (no malloc, no stdio, no return into the
  * caller), and leaves by execve or _exit. */
 #include "sandbox.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -301,11 +302,11 @@ static void drop_capabilities(int rfd) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(rfd, "no_new_privs", "", errno);
 }
 
-static void send_fds(int sock, const int *fds, int n) {
-    char byte = 'P';
-    struct iovec iov = {&byte, 1};
+int eb_send_fds(int sock, const void *data, size_t len, const int *fds, int n) {
+    if (n < 1 || n > EB_SEND_FDS_MAX) return -1;
+    struct iovec iov = {(void *)data, len};
     union {
-        char buf[CMSG_SPACE(2 * sizeof(int))];
+        char buf[CMSG_SPACE(EB_SEND_FDS_MAX * sizeof(int))];
         struct cmsghdr align;
     } u;
     memset(&u, 0, sizeof u);
@@ -316,8 +317,10 @@ static void send_fds(int sock, const int *fds, int n) {
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
     memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
-    while (sendmsg(sock, &m, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+    ssize_t sent;
+    while ((sent = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
     }
+    return sent == (ssize_t)len ? 0 : -1;
 }
 
 /* The program: everything after this point is on the far side of the
@@ -346,7 +349,7 @@ static __attribute__((noreturn)) void program_main(const eb_sandbox_spec *s, int
         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &kill) < 0) fail(rfd, "seccomp", "", errno);
     }
     int fds[2] = {pidfd, listener};
-    send_fds(ctl, fds, listener >= 0 ? 2 : 1);
+    eb_send_fds(ctl, "P", 1, fds, listener >= 0 ? 2 : 1);
     close(pidfd);
     if (listener >= 0) close(listener);
     syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);

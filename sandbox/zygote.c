@@ -241,23 +241,6 @@ static int take_spare(helper *h, spare *out) {
     return rc;
 }
 
-static int send_fds_msg(int sock, const void *data, size_t len, const int *fds, int n) {
-    struct iovec iov = {(void *)data, len};
-    union {
-        char buf[CMSG_SPACE(6 * sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = CMSG_SPACE((size_t)n * sizeof(int))};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
-    memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
-    return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
-}
-
 static int run_once(eb_executor *ex, helper *h, int slot, const eb_exec_job *job, const eb_sandbox_limits *lim,
                     eb_exec_result *out, eb_err *err) {
     int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1}, rep[2] = {-1, -1}, ctl[2] = {-1, -1};
@@ -283,8 +266,8 @@ static int run_once(eb_executor *ex, helper *h, int slot, const eb_exec_job *job
     int sent = -1;
     if (off == plen && take_spare(h, &sp) == 0) {
         /* the keeper's report pipe first: it reads it when the run ends */
-        sent = send_fds_msg(sp.keeper_fd, "A", 1, &rep[1], 1);
-        if (sent == 0) sent = send_fds_msg(sp.run_fd, &q, sizeof q, child_fds, 6);
+        sent = eb_send_fds(sp.keeper_fd, "A", 1, &rep[1], 1);
+        if (sent == 0) sent = eb_send_fds(sp.run_fd, &q, sizeof q, child_fds, 6);
         close(sp.run_fd);
         close(sp.keeper_fd);
     }
