@@ -19,14 +19,6 @@ double eb_sample_std(const double *x, size_t n) {
     return sqrt(ss / (double)(n - 1));
 }
 
-double eb_pass_at_k(long n, long c, long k) {
-    if (k < 1 || k > n || c < 0 || c > n) return NAN;
-    if (n - c < k) return 1.0;
-    double prod = 1.0;
-    for (long i = n - c + 1; i <= n; i++) prod *= 1.0 - (double)k / (double)i;
-    return 1.0 - prod;
-}
-
 double eb_mcnemar_exact_p(long b, long c) {
     if (b < 0 || c < 0) return NAN;
     long n = b + c, k = b < c ? b : c;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "passk.h"
 #include "rng.h"
 
 typedef struct eb_interval {
@@ -20,10 +21,7 @@ double eb_mean(const double *x, size_t n);
 /* Sample standard deviation (divisor n - 1); NAN when n < 2. */
 double eb_sample_std(const double *x, size_t n);
 
-/* Unbiased pass@k for one task with n samples of which c are correct:
- * 1 - C(n-c, k) / C(n, k), computed as 1 - prod_{i=n-c+1..n} (1 - k/i) so
- * that no binomial coefficient is ever formed.  NAN when k < 1 or k > n. */
-double eb_pass_at_k(long n, long c, long k);
+/* pass@k: common/passk.h */
 
 /* Two-sided exact McNemar test: b and c are the discordant pair counts.
  * p = min(1, 2 * P[X <= min(b, c)]) with X ~ Binomial(b + c, 1/2), summed in

@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "executor.h"
+#include "passk.h"
 #include "item.h"
 #include "score.h"
 
@@ -46,10 +47,7 @@ int eb_score_humaneval(const eb_item *item, const char *solution_source, eb_exec
  * float-tolerant verdict is recorded only in details_json ("tolerant"). */
 int eb_score_livecodebench(const eb_item *item, const char *code, eb_executor *ex, eb_score *out, eb_err *err);
 
-/* Unbiased pass@k estimator 1 - C(n-c, k) / C(n, k), computed as a product
- * so it never overflows.  Returns 1.0 when n - c < k and NaN for arguments
- * that make no sense (k < 1, k > n, c < 0, c > n). */
-double eb_pass_at_k(int n, int c, int k);
+/* pass@k: eb_pass_at_k in common/passk.h. */
 
 /* Drops the cached HumanEval+ expected outputs (tens of MB for the full
  * set).  Only call it while no scoring is in progress. */
