@@ -14,9 +14,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "g4_config.h"
 #include "g4_weights.h"
 
 typedef struct eb_g4_backend eb_g4_backend;
+
+/* One KV-cache write: rows src[n, row_floats] into slots (pos0 + r) % cap. */
+typedef struct eb_g4_kv_write {
+    float *cache;
+    int cap, row_floats;
+    const float *src;
+    int n, pos0;
+} eb_g4_kv_write;
 
 /* One attention call: query rows of one sequence against its KV cache. */
 typedef struct eb_g4_attn {
@@ -55,9 +64,11 @@ typedef struct eb_g4_backend_ops {
     /* Rotate-half RoPE in place; x is [n, heads * hd], row r at position
      * pos[r]; inv_freq (host, hd / 2 values, zeros for unrotated pairs). */
     void (*rope)(eb_g4_backend *b, float *x, int n, int heads, int hd, const int32_t *pos, const float *inv_freq);
-    /* Writes rows src[n, row_floats] into cache slots (pos0 + r) % cap. */
-    void (*kv_store)(eb_g4_backend *b, float *cache, int cap, int row_floats, const float *src, int n, int pos0);
-    void (*attention)(eb_g4_backend *b, const eb_g4_attn *a);
+    /* Every write of one layer's K or V rows, for all sequences of a batch
+     * (one launch on a GPU); the writes touch distinct caches. */
+    void (*kv_store)(eb_g4_backend *b, const eb_g4_kv_write *w, int n_writes);
+    /* The attention of every sequence of a batch at one layer. */
+    void (*attention)(eb_g4_backend *b, const eb_g4_attn *a, int n_seqs);
     /* out[r, :dim] = gelu_tanh(x[r, :dim]) * (up ? up[r, :dim] : 1); strides in floats. */
     void (*gelu_mul)(eb_g4_backend *b, float *out, int out_stride, const float *x, int x_stride, const float *up,
                      int up_stride, int rows, int dim);
@@ -77,6 +88,16 @@ typedef struct eb_g4_backend_ops {
     void (*gather_rows)(eb_g4_backend *b, float *dst, const float *src, const int32_t *rows, int n, int dim);
     void (*scatter_add_rows)(eb_g4_backend *b, float *dst, const float *src, const int32_t *rows, const float *w, int n,
                              int dim);
+    /* Optional (NULL on host backends): makes the device copies of every
+     * weight before the first forward, or refuses with the numbers when they
+     * do not fit. */
+    int (*load_weights)(eb_g4_backend *b, const eb_g4_config *c, eb_g4_weights *w, eb_err *err);
+    /* Optional: the first error the device reported since the last call
+     * (operations are asynchronous and return nothing); 0 when none. */
+    int (*check)(eb_g4_backend *b, eb_err *err);
+    /* Optional: out_host[r] = the index of the largest of x[r, :cols] (the
+     * lowest index among equals), so greedy decoding need not copy logits. */
+    void (*argmax)(eb_g4_backend *b, const float *x, int rows, int cols, int32_t *out_host);
     void (*destroy)(eb_g4_backend *b);
 } eb_g4_backend_ops;
 
@@ -88,6 +109,11 @@ struct eb_g4_backend {
 /* The CPU reference backend: f32 arithmetic, n_threads worker threads
  * (0: one per online CPU). */
 eb_g4_backend *eb_g4_cpu_backend_create(int n_threads);
+
+/* Mixture-of-experts routing on host logits [n, E] (the arithmetic of the
+ * `route` operation, shared by the backends). */
+void eb_g4_route_host(const float *logits, int n, int E, int k, const eb_g4_tensor *per_expert_scale, int32_t *idx,
+                      float *weight);
 
 static inline void eb_g4_backend_destroy(eb_g4_backend *b) {
     if (b) b->ops->destroy(b);

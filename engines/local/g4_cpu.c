@@ -294,10 +294,12 @@ static void cpu_rope(eb_g4_backend *b, float *x, int n, int heads, int hd, const
     free(cs);
 }
 
-static void cpu_kv_store(eb_g4_backend *b, float *cache, int cap, int row_floats, const float *src, int n, int pos0) {
+static void cpu_kv_store(eb_g4_backend *b, const eb_g4_kv_write *w, int n_writes) {
     (void)b;
-    for (int r = 0; r < n; r++)
-        memcpy(cache + (size_t)((pos0 + r) % cap) * row_floats, src + (size_t)r * row_floats, (size_t)row_floats * sizeof(float));
+    for (int i = 0; i < n_writes; i++)
+        for (int r = 0; r < w[i].n; r++)
+            memcpy(w[i].cache + (size_t)((w[i].pos0 + r) % w[i].cap) * w[i].row_floats,
+                   w[i].src + (size_t)r * w[i].row_floats, (size_t)w[i].row_floats * sizeof(float));
 }
 
 typedef struct attn_job {
@@ -338,9 +340,11 @@ EB_HOT static void attn_task(void *ctx, int task, int worker) {
     memcpy(a->out + ((size_t)r * a->n_heads + h) * hd, acc, (size_t)hd * sizeof(float));
 }
 
-static void cpu_attention(eb_g4_backend *b, const eb_g4_attn *a) {
-    attn_job j = {C(b), a};
-    eb_pool_run(C(b)->pool, a->n * a->n_heads, attn_task, &j);
+static void cpu_attention(eb_g4_backend *b, const eb_g4_attn *a, int n_seqs) {
+    for (int i = 0; i < n_seqs; i++) {
+        attn_job j = {C(b), &a[i]};
+        eb_pool_run(C(b)->pool, a[i].n * a[i].n_heads, attn_task, &j);
+    }
 }
 
 static inline float gelu_tanh(float x) {
@@ -404,30 +408,7 @@ static void cpu_softcap(eb_g4_backend *b, float *x, float cap, size_t n) {
 static void cpu_route(eb_g4_backend *b, const float *logits, int n, int E, int k, const eb_g4_tensor *pes, int32_t *idx,
                       float *weight) {
     (void)b;
-    float *p = eb_malloc((size_t)E * sizeof(float));
-    for (int r = 0; r < n; r++) {
-        const float *l = logits + (size_t)r * E;
-        float mx = -INFINITY, sum = 0;
-        for (int e = 0; e < E; e++) mx = l[e] > mx ? l[e] : mx;
-        for (int e = 0; e < E; e++) sum += p[e] = expf(l[e] - mx);
-        for (int e = 0; e < E; e++) p[e] /= sum;
-        /* k largest, larger first; equal values keep the lower index first */
-        int32_t *ix = idx + (size_t)r * k;
-        float *w = weight + (size_t)r * k, top = 0;
-        for (int j = 0; j < k; j++) {
-            int best = -1;
-            for (int e = 0; e < E; e++) {
-                bool taken = false;
-                for (int q = 0; q < j; q++) taken |= ix[q] == e;
-                if (!taken && (best < 0 || p[e] > p[best])) best = e;
-            }
-            ix[j] = best;
-            w[j] = p[best];
-            top += p[best];
-        }
-        for (int j = 0; j < k; j++) w[j] = (w[j] / top) * eb_g4_tensor_get(pes, ix[j]);
-    }
-    free(p);
+    eb_g4_route_host(logits, n, E, k, pes, idx, weight);
 }
 
 static void cpu_gather_rows(eb_g4_backend *b, float *dst, const float *src, const int32_t *rows, int n, int dim) {
@@ -447,6 +428,17 @@ static void cpu_scatter_add_rows(eb_g4_backend *b, float *dst, const float *src,
 
 static void cpu_upload(eb_g4_backend *b, float *dst, const float *src, size_t n) { cpu_copy(b, dst, src, n); }
 static void cpu_download(eb_g4_backend *b, float *dst, const float *src, size_t n) { cpu_copy(b, dst, src, n); }
+
+static void cpu_argmax(eb_g4_backend *b, const float *x, int rows, int cols, int32_t *out) {
+    (void)b;
+    for (int r = 0; r < rows; r++) {
+        const float *v = x + (size_t)r * cols;
+        int best = 0;
+        for (int i = 1; i < cols; i++)
+            if (v[i] > v[best]) best = i;
+        out[r] = best;
+    }
+}
 
 static void cpu_destroy(eb_g4_backend *b) {
     cpu *c = C(b);
@@ -482,6 +474,7 @@ static const eb_g4_backend_ops cpu_ops = {
     .route = cpu_route,
     .gather_rows = cpu_gather_rows,
     .scatter_add_rows = cpu_scatter_add_rows,
+    .argmax = cpu_argmax,
     .destroy = cpu_destroy,
 };
 

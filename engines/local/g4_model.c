@@ -25,6 +25,7 @@ int eb_g4_model_load(const char *dir, eb_g4_backend *be, eb_g4_model **out, eb_e
     if (eb_g4_config_load(dir, &m->cfg, err) != 0) goto fail;
     if (eb_st_open_dir(dir, &m->st, err) != 0) goto fail;
     if (eb_g4_weights_bind(&m->cfg, &m->st, dir, &m->w, err) != 0) goto fail;
+    if (be->ops->load_weights && be->ops->load_weights(be, &m->cfg, &m->w, err) != 0) goto fail;
     const eb_g4_config *c = &m->cfg;
     m->inv_freq = eb_calloc((size_t)c->n_layers, sizeof *m->inv_freq);
     for (int i = 0; i < c->n_layers; i++) {
@@ -108,10 +109,16 @@ static void kv_reserve(eb_g4_model *m, eb_g4_seq *s, int layer, int n) {
     size_t row = (size_t)li->n_kv * li->head_dim;
     float *k = OPS(m)->alloc(m->be, (size_t)cap * row), *v = OPS(m)->alloc(m->be, (size_t)cap * row);
     if (kv->k) {
+        /* the kept positions move in runs contiguous in both rings (at most
+         * three), not row by row: one copy each on a device */
         int old_keep = keep < kv->cap ? keep : kv->cap;
-        for (int p = pos0 - old_keep; p < pos0; p++) {
-            OPS(m)->copy(m->be, k + (size_t)(p % cap) * row, kv->k + (size_t)(p % kv->cap) * row, row);
-            OPS(m)->copy(m->be, v + (size_t)(p % cap) * row, kv->v + (size_t)(p % kv->cap) * row, row);
+        for (int p = pos0 - old_keep; p < pos0;) {
+            int so = p % kv->cap, d = p % cap, len = pos0 - p;
+            if (len > kv->cap - so) len = kv->cap - so;
+            if (len > cap - d) len = cap - d;
+            OPS(m)->copy(m->be, k + (size_t)d * row, kv->k + (size_t)so * row, (size_t)len * row);
+            OPS(m)->copy(m->be, v + (size_t)d * row, kv->v + (size_t)so * row, (size_t)len * row);
+            p += len;
         }
         OPS(m)->release(m->be, kv->k);
         OPS(m)->release(m->be, kv->v);
@@ -178,7 +185,7 @@ int eb_g4_forward(eb_g4_model *m, eb_g4_chunk *ch, int n_chunks, eb_err *err) {
         if (ch[i].seq->n_past + ch[i].n > m->max_positions)
             return eb_err_set(err, "gemma4: %d tokens exceed the model's %d positions", ch[i].seq->n_past + ch[i].n,
                               m->max_positions);
-        if (ch[i].logits && (ch[i].logits_from < 0 || ch[i].logits_from >= ch[i].n))
+        if ((ch[i].logits || ch[i].argmax) && (ch[i].logits_from < 0 || ch[i].logits_from >= ch[i].n))
             return eb_err_set(err, "gemma4: logits_from %d outside the chunk of %d", ch[i].logits_from, ch[i].n);
         for (int t = 0; t < ch[i].n; t++)
             if (ch[i].ids[t] < 0 || ch[i].ids[t] >= c->vocab || (c->ple_dim && ch[i].ids[t] >= c->ple_vocab))
@@ -201,6 +208,8 @@ int eb_g4_forward(eb_g4_model *m, eb_g4_chunk *ch, int n_chunks, eb_err *err) {
     }
     int32_t *ids = eb_malloc((size_t)R * sizeof *ids), *pos = eb_malloc((size_t)R * sizeof *pos);
     int *off = eb_malloc((size_t)n_chunks * sizeof *off);
+    eb_g4_kv_write *writes = eb_malloc((size_t)n_chunks * 2 * sizeof *writes);
+    eb_g4_attn *attn = eb_malloc((size_t)n_chunks * sizeof *attn);
     for (int i = 0, r = 0; i < n_chunks; i++) {
         off[i] = r;
         for (int t = 0; t < ch[i].n; t++, r++) {
@@ -260,19 +269,20 @@ int eb_g4_forward(eb_g4_model *m, eb_g4_chunk *ch, int n_chunks, eb_err *err) {
             o->rmsnorm(m->be, b.v, b.v, R * nkv, hd, NULL, eps);
             for (int k = 0; k < n_chunks; k++) {
                 eb_g4_kv *kv = &ch[k].seq->kv[i];
-                o->kv_store(m->be, kv->k, kv->cap, kvd, b.k + (size_t)off[k] * kvd, ch[k].n, ch[k].seq->n_past);
-                o->kv_store(m->be, kv->v, kv->cap, kvd, b.v + (size_t)off[k] * kvd, ch[k].n, ch[k].seq->n_past);
+                writes[2 * k] = (eb_g4_kv_write){kv->k, kv->cap, kvd, b.k + (size_t)off[k] * kvd, ch[k].n, ch[k].seq->n_past};
+                writes[2 * k + 1] = (eb_g4_kv_write){kv->v, kv->cap, kvd, b.v + (size_t)off[k] * kvd, ch[k].n, ch[k].seq->n_past};
             }
+            o->kv_store(m->be, writes, 2 * n_chunks);
         }
         for (int k = 0; k < n_chunks; k++) {
             const eb_g4_kv *kv = &ch[k].seq->kv[li->kv_source];
-            eb_g4_attn a = {
+            attn[k] = (eb_g4_attn){
                 .q = b.q + (size_t)off[k] * qd, .out = b.att + (size_t)off[k] * qd, .n = ch[k].n,
                 .pos0 = ch[k].seq->n_past, .n_heads = nh, .n_kv = nkv, .head_dim = hd, .k = kv->k, .v = kv->v,
                 .cap = kv->cap, .window = li->full ? 0 : c->sliding_window,
             };
-            o->attention(m->be, &a);
         }
+        o->attention(m->be, attn, n_chunks);
         o->matmul(m->be, &lw->o_proj, 0, H, qd, b.att, R, b.a);
         o->rmsnorm(m->be, b.a, b.a, R, H, &lw->post_attn_norm, eps);
         o->add(m->be, b.x, b.a, RH);
@@ -299,26 +309,41 @@ int eb_g4_forward(eb_g4_model *m, eb_g4_chunk *ch, int n_chunks, eb_err *err) {
         o->scale(m->be, b.x, eb_g4_tensor_get(&lw->layer_scalar, 0), RH);
     }
 
-    /* logits for the rows asked for */
+    /* logits (or their argmax) for the rows asked for */
     int nl = 0;
     for (int k = 0; k < n_chunks; k++)
-        if (ch[k].logits) nl += ch[k].n - ch[k].logits_from;
+        if (ch[k].logits || ch[k].argmax) nl += ch[k].n - ch[k].logits_from;
     if (nl) {
         int32_t *rows = eb_malloc((size_t)nl * sizeof *rows);
         for (int k = 0, j = 0; k < n_chunks; k++)
-            if (ch[k].logits)
+            if (ch[k].logits || ch[k].argmax)
                 for (int t = ch[k].logits_from; t < ch[k].n; t++) rows[j++] = off[k] + t;
         float *h = o->alloc(m->be, (size_t)nl * H), *lg = o->alloc(m->be, (size_t)nl * c->vocab);
         o->gather_rows(m->be, h, b.x, rows, nl, H);
         o->rmsnorm(m->be, h, h, nl, H, &m->w.final_norm, eps);
         o->matmul(m->be, &m->w.lm_head, 0, c->vocab, H, h, nl, lg);
         if (c->final_softcap > 0) o->softcap(m->be, lg, (float)c->final_softcap, (size_t)nl * c->vocab);
-        for (int k = 0, j = 0; k < n_chunks; k++)
+        for (int k = 0, j = 0; k < n_chunks; k++) {
+            if (!ch[k].logits && !ch[k].argmax) continue;
+            int n = ch[k].n - ch[k].logits_from;
+            const float *src = lg + (size_t)j * c->vocab;
             if (ch[k].logits) {
-                int n = ch[k].n - ch[k].logits_from;
-                o->download(m->be, ch[k].logits, lg + (size_t)j * c->vocab, (size_t)n * c->vocab);
-                j += n;
+                o->download(m->be, ch[k].logits, src, (size_t)n * c->vocab);
+            } else if (o->argmax) {
+                o->argmax(m->be, src, n, c->vocab, ch[k].argmax);
+            } else {
+                float *tmp = eb_malloc((size_t)c->vocab * sizeof *tmp);
+                for (int t = 0; t < n; t++) {
+                    o->download(m->be, tmp, src + (size_t)t * c->vocab, (size_t)c->vocab);
+                    int best = 0;
+                    for (int v = 1; v < c->vocab; v++)
+                        if (tmp[v] > tmp[best]) best = v;
+                    ch[k].argmax[t] = best;
+                }
+                free(tmp);
             }
+            j += n;
+        }
         o->release(m->be, h);
         o->release(m->be, lg);
         free(rows);
@@ -331,5 +356,7 @@ int eb_g4_forward(eb_g4_model *m, eb_g4_chunk *ch, int n_chunks, eb_err *err) {
     free(ids);
     free(pos);
     free(off);
-    return 0;
+    free(writes);
+    free(attn);
+    return o->check ? o->check(m->be, err) : 0;
 }

@@ -50,13 +50,17 @@ void eb_g4_seq_reset(eb_g4_seq *s);
 eb_g4_seq *eb_g4_seq_fork(const eb_g4_model *m, const eb_g4_seq *src);
 
 /* One chunk: n tokens appended to seq.  When logits is non-NULL it receives
- * the logits [n - logits_from, vocab] of rows logits_from .. n - 1. */
+ * the logits [n - logits_from, vocab] of rows logits_from .. n - 1; when
+ * argmax is non-NULL (and logits NULL) it receives only the index of each of
+ * those rows' largest logit, computed where the logits are (greedy decoding
+ * without copying a vocabulary of floats per token off a GPU). */
 typedef struct eb_g4_chunk {
     eb_g4_seq *seq;
     const int32_t *ids;
     int n;
     int logits_from;
     float *logits;
+    int32_t *argmax;
 } eb_g4_chunk;
 
 /* Runs the chunks as one batch (distinct sequences).  Errors: bad token id,

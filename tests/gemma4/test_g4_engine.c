@@ -67,7 +67,7 @@ static char *direct_greedy(eb_local_model *lm, const char *prompt, bool chat, in
         int32_t t = eb_argmax(lg, V);
         if (eb_local_is_stop(lm, t)) break;
         out[k++] = t;
-        eb_g4_chunk c = {s, &t, 1, 0, lg};
+        eb_g4_chunk c = {s, &t, 1, 0, lg, NULL};
         CHECK(eb_g4_forward(lm->m, &c, 1, &err) == 0);
     }
     eb_buf text = {0};

@@ -211,14 +211,14 @@ static void check_model(const char *name, const char *refname) {
         int na = (int)a->numel, nb = (int)b2->numel;
         float *la = malloc((size_t)na * V * sizeof(float)), *lb = malloc((size_t)nb * V * sizeof(float));
         eb_g4_seq *sa = eb_g4_seq_new(m), *sb = eb_g4_seq_new(m);
-        eb_g4_chunk pre[2] = {{sa, ia, 10, 0, la}, {sb, ib, 4, 0, lb}};
+        eb_g4_chunk pre[2] = {{sa, ia, 10, 0, la, NULL}, {sb, ib, 4, 0, lb, NULL}};
         int ok = eb_g4_forward(m, pre, 2, &err) == 0;
         int ta = 10, tb = 4;
         while (ok && (ta < na || tb < nb)) {
             eb_g4_chunk step[2];
             int k = 0;
-            if (ta < na) step[k++] = (eb_g4_chunk){sa, ia + ta, 1, 0, la + (size_t)ta * V};
-            if (tb < nb) step[k++] = (eb_g4_chunk){sb, ib + tb, 1, 0, lb + (size_t)tb * V};
+            if (ta < na) step[k++] = (eb_g4_chunk){sa, ia + ta, 1, 0, la + (size_t)ta * V, NULL};
+            if (tb < nb) step[k++] = (eb_g4_chunk){sb, ib + tb, 1, 0, lb + (size_t)tb * V, NULL};
             ok = eb_g4_forward(m, step, k, &err) == 0;
             ta += ta < na;
             tb += tb < nb;

@@ -60,7 +60,7 @@ static int try_load(eb_err *err) {
     eb_g4_seq *s = eb_g4_seq_new(m);
     int32_t ids[3] = {2, 10, 11};
     float *lg = malloc((size_t)m->cfg.vocab * sizeof *lg);
-    eb_g4_chunk c = {s, ids, 3, 2, lg};
+    eb_g4_chunk c = {s, ids, 3, 2, lg, NULL};
     int rc = eb_g4_forward(m, &c, 1, err);
     free(lg);
     eb_g4_seq_free(m, s);
