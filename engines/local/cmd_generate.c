@@ -4,7 +4,7 @@
  *   evalbench generate --model-path DIR (--prompt TEXT | --prompt-ids 2,17,...)
  *       [--chat] [--system TEXT] [--no-bos] [--max-tokens N]
  *       [--temperature T --seed S] [--print-ids] [--logits-out FILE.npy]
- *       [--device cpu]
+ *       [--device cpu|cuda|cuda:N]
  *
  * Prints the completion as it is generated (or, with --print-ids, the
  * generated ids comma-separated).  --logits-out writes the float32 logits of
@@ -26,7 +26,7 @@ static int usage(const char *msg) {
             "evalbench generate: %s\n"
             "usage: evalbench generate --model-path DIR (--prompt TEXT | --prompt-ids 2,17,...) [--chat] [--system TEXT]\n"
             "       [--no-bos] [--max-tokens N] [--temperature T --seed S] [--print-ids] [--logits-out FILE.npy]\n"
-            "       [--device cpu]\n",
+            "       [--device cpu|cuda|cuda:N]\n",
             msg);
     return EB_EXIT_USAGE;
 }
@@ -84,9 +84,10 @@ int cmd_generate(int argc, char **argv) {
 
     eb_err err = {0};
     eb_local_model *lm = NULL;
-    if (eb_local_model_open(model_path, device, &lm, &err) != 0) {
+    int orc = eb_local_model_open(model_path, device, &lm, &err);
+    if (orc != 0) {
         fprintf(stderr, "evalbench generate: %s\n", err.msg);
-        return EB_EXIT_FAILURE;
+        return orc == EB_LOCAL_NO_DEVICE ? EB_EXIT_ENGINE : EB_EXIT_FAILURE;
     }
     int rc = EB_EXIT_FAILURE;
     int32_t *ids = NULL, *out_ids = NULL;

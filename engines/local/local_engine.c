@@ -7,18 +7,26 @@
  * once per step for the whole batch.  Finished responses wait in a queue
  * that poll() hands out. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
 #include "engine.h"
+#include "g4_cuda.h"
 #include "local_model.h"
+#include "strutil.h"
 #include "queue.h"
 #include "timeutil.h"
 
-/* Sequences decoded together in one batched step. */
-#define MAX_ACTIVE 8
+/* Sequences decoded together in one batched step: on the CPU a few (the
+ * step is compute-bound already); on a GPU as many as the KV cache memory
+ * left beside the weights holds at EB_LOCAL_PLAN_CONTEXT tokens each, up to
+ * MAX_ACTIVE_GPU.  $EVALBENCH_MAX_BATCH overrides both. */
+#define MAX_ACTIVE_CPU 8
+#define MAX_ACTIVE_GPU 128
+#define EB_LOCAL_PLAN_CONTEXT 2048
 
 typedef struct job {
     uint64_t id;
@@ -52,6 +60,7 @@ typedef struct local {
     bool quit;
     job *pending_head, *pending_tail;
     int n_pending, n_active;
+    int max_active;
     eb_response_queue done;
 } local;
 
@@ -186,12 +195,17 @@ static void complete(local *L, job *j, const char *reason) {
     finish(L, j, &r);
 }
 
-/* Consumes the token chosen from j->logits; returns true when the job is
- * finished (and answered). */
-static bool take_token(local *L, job *j) {
+/* The next token from j->logits (greedy or sampled). */
+static int32_t pick_token(local *L, job *j) {
     eb_local_model *lm = L->lm;
-    int32_t tok = eb_sample(j->logits, lm->m->cfg.vocab,
-                            &(eb_sampling){j->temperature, lm->sampling.top_k, lm->sampling.top_p}, &j->rng);
+    return eb_sample(j->logits, lm->m->cfg.vocab, &(eb_sampling){j->temperature, lm->sampling.top_k, lm->sampling.top_p},
+                     &j->rng);
+}
+
+/* Consumes the chosen token; returns true when the job is finished (and
+ * answered). */
+static bool take_token(local *L, job *j, int32_t tok) {
+    eb_local_model *lm = L->lm;
     if (eb_local_is_stop(lm, tok)) {
         complete(L, j, "stop");
         return true;
@@ -244,14 +258,15 @@ static bool start(local *L, job *j) {
         fail_job(L, j, err.msg);
         return false;
     }
-    return !take_token(L, j);
+    return !take_token(L, j, pick_token(L, j));
 }
 
 static void *worker_main(void *arg) {
     local *L = arg;
-    job *active[MAX_ACTIVE];
+    job **active = eb_calloc((size_t)L->max_active, sizeof *active);
     int n_active = 0;
-    eb_g4_chunk chunks[MAX_ACTIVE];
+    eb_g4_chunk *chunks = eb_calloc((size_t)L->max_active, sizeof *chunks);
+    int32_t *greedy = eb_calloc((size_t)L->max_active, sizeof *greedy);
     for (;;) {
         pthread_mutex_lock(&L->mu);
         while (!L->quit && !L->pending_head && n_active == 0) pthread_cond_wait(&L->wake, &L->mu);
@@ -260,7 +275,7 @@ static void *worker_main(void *arg) {
             break;
         }
         job *fresh = NULL, **tail = &fresh;
-        while (L->pending_head && n_active + (fresh != NULL) < MAX_ACTIVE) {
+        while (L->pending_head && n_active + (fresh != NULL) < L->max_active) {
             job *j = L->pending_head;
             L->pending_head = j->link;
             if (!L->pending_head) L->pending_tail = NULL;
@@ -284,8 +299,13 @@ static void *worker_main(void *arg) {
             }
         }
         if (n_active) {
-            for (int i = 0; i < n_active; i++)
-                chunks[i] = (eb_g4_chunk){.seq = active[i]->seq, .ids = &active[i]->next, .n = 1, .logits = active[i]->logits};
+            /* greedy requests take only the argmax (computed on the device);
+             * sampled ones the whole distribution */
+            for (int i = 0; i < n_active; i++) {
+                bool g = active[i]->temperature <= 0;
+                chunks[i] = (eb_g4_chunk){.seq = active[i]->seq, .ids = &active[i]->next, .n = 1,
+                                          .logits = g ? NULL : active[i]->logits, .argmax = g ? &greedy[i] : NULL};
+            }
             eb_err err = {0};
             if (eb_g4_forward(L->lm->m, chunks, n_active, &err) != 0) {
                 for (int i = 0; i < n_active; i++) {
@@ -296,7 +316,8 @@ static void *worker_main(void *arg) {
             }
             int k = 0;
             for (int i = 0; i < n_active; i++) {
-                if (take_token(L, active[i])) job_free(L, active[i]);
+                int32_t tok = active[i]->temperature <= 0 ? greedy[i] : pick_token(L, active[i]);
+                if (take_token(L, active[i], tok)) job_free(L, active[i]);
                 else active[k++] = active[i];
             }
             n_active = k;
@@ -306,6 +327,9 @@ static void *worker_main(void *arg) {
         pthread_mutex_unlock(&L->mu);
     }
     for (int i = 0; i < n_active; i++) job_free(L, active[i]);
+    free(active);
+    free(chunks);
+    free(greedy);
     return NULL;
 }
 
@@ -355,7 +379,7 @@ static int local_poll(eb_engine *e, eb_response *out, int max, int timeout_ms, e
 static int local_capacity(eb_engine *e) {
     local *L = e->impl;
     pthread_mutex_lock(&L->mu);
-    int c = 2 * MAX_ACTIVE - L->n_pending - L->n_active;
+    int c = 2 * L->max_active - L->n_pending - L->n_active;
     pthread_mutex_unlock(&L->mu);
     return c > 0 ? c : 0;
 }
@@ -395,6 +419,39 @@ static char *dir_name(const char *path) {
     return name;
 }
 
+/* KV-cache bytes one sequence holds at `ctx` tokens (f32 caches; sliding
+ * layers keep their window only). */
+static size_t kv_bytes(const eb_g4_config *c, int ctx) {
+    size_t b = 0;
+    for (int i = 0; i < c->n_layers; i++) {
+        const eb_g4_layer_info *li = &c->layers[i];
+        if (li->kv_source != i) continue;
+        int keep = li->full || ctx < c->sliding_window ? ctx : c->sliding_window;
+        b += 2 * (size_t)keep * (size_t)li->n_kv * (size_t)li->head_dim * sizeof(float);
+    }
+    return b;
+}
+
+static int plan_batch(const eb_local_model *lm, eb_err *err) {
+    const char *e = getenv("EVALBENCH_MAX_BATCH");
+    long v;
+    if (e && *e) {
+        if (!eb_parse_long(e, &v) || v < 1 || v > 4096)
+            return eb_err_set(err, "EVALBENCH_MAX_BATCH=\"%s\": expected a number of sequences (1-4096)", e);
+        return (int)v;
+    }
+    if (!lm->gpu) return MAX_ACTIVE_CPU;
+    size_t per = kv_bytes(&lm->m->cfg, EB_LOCAL_PLAN_CONTEXT);
+    /* 70% of what is free: the rest is for activations and the pool's slack */
+    size_t avail = eb_g4_cuda_free_bytes(lm->m->be) / 10 * 7;
+    long n = per ? (long)(avail / per) : MAX_ACTIVE_GPU;
+    if (n > MAX_ACTIVE_GPU) n = MAX_ACTIVE_GPU;
+    if (n < 1) n = 1;
+    fprintf(stderr, "local engine: up to %ld sequences per step (%.2f GiB of KV cache each at %d tokens)\n", n,
+            (double)per / (1 << 30), EB_LOCAL_PLAN_CONTEXT);
+    return (int)n;
+}
+
 static const eb_engine_ops local_ops = {local_submit, local_poll, local_capacity, local_destroy};
 
 int eb_local_create(const eb_engine_config *cfg, eb_engine **out, eb_err *err) {
@@ -403,6 +460,12 @@ int eb_local_create(const eb_engine_config *cfg, eb_engine **out, eb_err *err) {
         return eb_err_set(err, "local engine: --model-path DIR is required (a Gemma 4 checkpoint directory)");
     local *L = eb_calloc(1, sizeof *L);
     if (eb_local_model_open(cfg->model_path, cfg->device, &L->lm, err) != 0) {
+        free(L);
+        return -1;
+    }
+    L->max_active = plan_batch(L->lm, err);
+    if (L->max_active <= 0) {
+        eb_local_model_free(L->lm);
         free(L);
         return -1;
     }
@@ -417,7 +480,14 @@ int eb_local_create(const eb_engine_config *cfg, eb_engine **out, eb_err *err) {
     eb_engine *e = eb_calloc(1, sizeof *e);
     e->ops = &local_ops;
     e->name = "local";
-    e->version = eb_strdup("evalbench-local-cpu-1");
+    if (L->lm->gpu) {
+        eb_buf v = {0};
+        eb_buf_printf(&v, "evalbench-local-cuda-1 (%s; bf16 weights, f32 KV cache, deterministic)",
+                      eb_g4_cuda_describe(L->lm->m->be));
+        e->version = eb_buf_take(&v);
+    } else {
+        e->version = eb_strdup("evalbench-local-cpu-1");
+    }
     e->model = cfg->model && *cfg->model ? eb_strdup(cfg->model) : dir_name(cfg->model_path);
     e->quantization = eb_strdup(L->lm->m->w.embed.dtype == EB_DT_BF16 ? "bf16" : "f32");
     e->supports_loglik = true;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "g4_cuda.h"
 #include "strutil.h"
 
 static void add_stop(eb_local_model *lm, int32_t id) {
@@ -41,10 +42,34 @@ static int read_generation_config(eb_local_model *lm, const char *dir, eb_err *e
     return rc;
 }
 
+/* "cpu", "cuda", "cuda:N", or NULL / "" / "auto": the GPU when one is
+ * visible, else the CPU. */
+static int make_backend(const char *device, int threads, eb_g4_backend **be, bool *gpu, eb_err *err) {
+    *be = NULL;
+    *gpu = false;
+    bool auto_pick = !device || !*device || strcmp(device, "auto") == 0;
+    if (!auto_pick && strcmp(device, "cpu") == 0) {
+        *be = eb_g4_cpu_backend_create(threads);
+        return 0;
+    }
+    long index = 0;
+    if (!auto_pick && strcmp(device, "cuda") != 0) {
+        if (strncmp(device, "cuda:", 5) != 0 || !eb_parse_long(device + 5, &index) || index < 0 || index > 1024)
+            return eb_err_set(err, "local engine: --device \"%s\": expected cpu, cuda or cuda:N", device);
+    }
+    if (auto_pick && eb_g4_cuda_device_count() == 0) {
+        *be = eb_g4_cpu_backend_create(threads);
+        return 0;
+    }
+    eb_err e2 = {0};
+    *be = eb_g4_cuda_backend_create((int)index, &e2);
+    if (!*be) return eb_err_set(err, "local engine: --device %s: %s", auto_pick ? "cuda" : device, e2.msg);
+    *gpu = true;
+    return 0;
+}
+
 int eb_local_model_open(const char *dir, const char *device, eb_local_model **out, eb_err *err) {
     *out = NULL;
-    if (device && *device && strcmp(device, "cpu") != 0)
-        return eb_err_set(err, "local engine: device \"%s\" is not available (this build has: cpu)", device);
     int threads = 0;
     const char *t = getenv("EVALBENCH_THREADS");
     long v;
@@ -53,11 +78,14 @@ int eb_local_model_open(const char *dir, const char *device, eb_local_model **ou
             return eb_err_set(err, "EVALBENCH_THREADS=\"%s\": expected a thread count", t);
         threads = (int)v;
     }
+    eb_g4_backend *be = NULL;
+    bool gpu = false;
+    if (make_backend(device, threads, &be, &gpu, err) != 0) return EB_LOCAL_NO_DEVICE;
     eb_local_model *lm = eb_calloc(1, sizeof *lm);
     lm->dir = eb_strdup(dir);
+    lm->gpu = gpu;
     lm->sampling.top_k = 0;
     lm->sampling.top_p = 1.0;
-    eb_g4_backend *be = eb_g4_cpu_backend_create(threads);
     if (eb_g4_model_load(dir, be, &lm->m, err) != 0) {
         eb_g4_backend_destroy(be);
         goto fail;

@@ -27,10 +27,14 @@ typedef struct eb_local_model {
     eb_gemma4_family family;
     eb_sampling sampling; /* top_k / top_p used whenever temperature > 0 */
     char *dir;
+    bool gpu; /* the model runs on the CUDA backend */
 } eb_local_model;
 
-/* device: NULL or "cpu" (the only backend so far).  Threads come from
- * $EVALBENCH_THREADS, else one per CPU. */
+/* device: "cpu", "cuda", "cuda:N", or NULL / "auto" (the GPU when one is
+ * visible, else the CPU).  CPU threads come from $EVALBENCH_THREADS, else
+ * one per CPU.  Returns 0, EB_LOCAL_NO_DEVICE when the device asked for
+ * cannot be used (no GPU, bad name), or -1 for any other failure. */
+#define EB_LOCAL_NO_DEVICE (-2)
 int eb_local_model_open(const char *dir, const char *device, eb_local_model **out, eb_err *err);
 void eb_local_model_free(eb_local_model *lm);
 

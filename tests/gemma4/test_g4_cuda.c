@@ -1,0 +1,367 @@
+/* The CUDA backend (ctest label "gpu"; run by scripts/gpu_check.sh on a GPU
+ * machine) on every tiny fixture:
+ *
+ *  - against the transformers float32 reference recorded by
+ *    scripts/make_fixtures.py, and against the CPU backend: relative L2
+ *    error of all logits, top-1 agreement wherever the reference is not a
+ *    near tie, greedy continuations identical up to the first near tie.  The
+ *    GPU rounds activations to bf16 before each matrix product (as
+ *    transformers' bf16 path does), so it is held to bf16-level bounds, not
+ *    to the CPU's 1e-4;
+ *  - determinism: a prompt's logits are bit-identical run whole, token by
+ *    token, in chunks of 5, alone or inside a batch of 64 mixed-length
+ *    sequences that join and leave, after forking a cached prefix, and in a
+ *    third repetition; the device argmax picks the same tokens as the host.
+ *
+ * Without a GPU this test fails: it is never run by the CPU-only suite. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "g4_cuda.h"
+#include "g4_model.h"
+#include "rng.h"
+#include "test_util.h"
+
+#define REL_L2_MAX 2e-2
+#define NEAR_TIE 0.05
+
+static char *fixture(const char *name) {
+    size_t n = strlen(EVALBENCH_SOURCE_DIR) + strlen(name) + 64;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/tests/fixtures/gemma4/%s", EVALBENCH_SOURCE_DIR, name);
+    return p;
+}
+
+static const eb_st_tensor *ref_tensor(const eb_st_file *f, const char *name) {
+    for (size_t i = 0; i < f->n_tensors; i++)
+        if (strcmp(f->tensors[i].name, name) == 0) return &f->tensors[i];
+    return NULL;
+}
+
+static int32_t *ids_of(const eb_st_tensor *t) {
+    int32_t *ids = malloc((size_t)t->numel * sizeof *ids);
+    for (int64_t i = 0; i < t->numel; i++) {
+        int64_t v;
+        memcpy(&v, (const char *)t->data + i * 8, 8);
+        ids[i] = (int32_t)v;
+    }
+    return ids;
+}
+
+static int argmax(const float *v, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (v[i] > v[best]) best = i;
+    return best;
+}
+
+/* Largest minus second largest. */
+static double margin(const float *v, int n) {
+    int b = argmax(v, n);
+    double second = -INFINITY;
+    for (int i = 0; i < n; i++)
+        if (i != b && v[i] > second) second = v[i];
+    return (double)v[b] - second;
+}
+
+static eb_g4_model *load(const char *name, bool gpu) {
+    char *dir = fixture(name);
+    eb_err err = {0};
+    eb_g4_model *m = NULL;
+    eb_g4_backend *be = gpu ? eb_g4_cuda_backend_create(0, &err) : eb_g4_cpu_backend_create(2);
+    if (!be) {
+        fprintf(stderr, "%s: %s\n", name, err.msg);
+    } else if (eb_g4_model_load(dir, be, &m, &err) != 0) {
+        fprintf(stderr, "load %s: %s\n", dir, err.msg);
+        eb_g4_backend_destroy(be);
+    }
+    free(dir);
+    return m;
+}
+
+static float *run_logits(eb_g4_model *m, const int32_t *ids, int n, int step) {
+    int V = m->cfg.vocab;
+    float *out = malloc((size_t)n * V * sizeof *out);
+    eb_g4_seq *s = eb_g4_seq_new(m);
+    eb_err err = {0};
+    for (int t = 0; t < n; t += step) {
+        int k = t + step <= n ? step : n - t;
+        eb_g4_chunk c = {.seq = s, .ids = ids + t, .n = k, .logits_from = 0, .logits = out + (size_t)t * V};
+        if (eb_g4_forward(m, &c, 1, &err) != 0) {
+            fprintf(stderr, "forward: %s\n", err.msg);
+            free(out);
+            out = NULL;
+            break;
+        }
+    }
+    eb_g4_seq_free(m, s);
+    return out;
+}
+
+typedef struct cmp {
+    double max_abs, rel_l2;
+    int top1_bad, decisive;
+} cmp;
+
+static cmp compare(const float *got, const float *want, int n, int V) {
+    cmp c = {0};
+    double dd = 0, rr = 0;
+    for (int t = 0; t < n; t++) {
+        const float *g = got + (size_t)t * V, *w = want + (size_t)t * V;
+        for (int v = 0; v < V; v++) {
+            double d = (double)g[v] - w[v];
+            dd += d * d;
+            rr += (double)w[v] * w[v];
+            if (fabs(d) > c.max_abs || isnan(d)) c.max_abs = isnan(d) ? INFINITY : fabs(d);
+        }
+        if (margin(w, V) > NEAR_TIE) {
+            c.decisive++;
+            if (argmax(g, V) != argmax(w, V)) c.top1_bad++;
+        }
+    }
+    c.rel_l2 = rr > 0 ? sqrt(dd / rr) : INFINITY;
+    return c;
+}
+
+static void check_fixture(const char *name, const char *refname) {
+    eb_g4_model *gpu = load(name, true), *cpu = load(name, false);
+    CHECK_MSG(gpu && cpu, "fixture %s loads on both backends", name);
+    char *refpath = fixture(refname);
+    eb_st_file ref;
+    eb_err err = {0};
+    int rc = eb_st_file_open(refpath, &ref, &err);
+    CHECK_MSG(rc == 0, "%s", err.msg);
+    free(refpath);
+    if (rc != 0 || !gpu || !cpu) {
+        if (rc == 0) eb_st_file_close(&ref);
+        eb_g4_model_free(gpu);
+        eb_g4_model_free(cpu);
+        return;
+    }
+    int V = gpu->cfg.vocab;
+    for (int p = 0;; p++) {
+        char key[32];
+        snprintf(key, sizeof key, "p%d.ids", p);
+        const eb_st_tensor *ti = ref_tensor(&ref, key);
+        if (!ti) break;
+        snprintf(key, sizeof key, "p%d.logits", p);
+        const eb_st_tensor *tl = ref_tensor(&ref, key);
+        int n = (int)ti->numel;
+        int32_t *ids = ids_of(ti);
+        float *full = run_logits(gpu, ids, n, n), *inc = run_logits(gpu, ids, n, 1), *ch5 = run_logits(gpu, ids, n, 5);
+        float *c_full = run_logits(cpu, ids, n, n);
+        CHECK(full && inc && ch5 && c_full && tl);
+        if (full && inc && ch5 && c_full && tl) {
+            cmp r = compare(full, tl->data, n, V), c = compare(full, c_full, n, V);
+            printf("%-9s prompt %d (%3d tokens): vs transformers max|d| %.3g rel-L2 %.2e top-1 %d/%d; vs CPU rel-L2 "
+                   "%.2e\n",
+                   name, p, n, r.max_abs, r.rel_l2, r.decisive - r.top1_bad, r.decisive, c.rel_l2);
+            CHECK_MSG(r.rel_l2 <= REL_L2_MAX, "%s prompt %d: rel-L2 %.3g vs transformers", name, p, r.rel_l2);
+            CHECK_MSG(c.rel_l2 <= REL_L2_MAX, "%s prompt %d: rel-L2 %.3g vs CPU", name, p, c.rel_l2);
+            CHECK_MSG(r.top1_bad == 0, "%s prompt %d: top-1 differs at %d decisive positions", name, p, r.top1_bad);
+            /* the same rows through different chunkings: the same bits */
+            size_t bytes = (size_t)n * V * sizeof(float);
+            CHECK_MSG(memcmp(full, inc, bytes) == 0, "%s prompt %d: token-by-token differs from whole", name, p);
+            CHECK_MSG(memcmp(full, ch5, bytes) == 0, "%s prompt %d: chunks of 5 differ from whole", name, p);
+        }
+        free(full);
+        free(inc);
+        free(ch5);
+        free(c_full);
+        free(ids);
+    }
+    /* Greedy continuations: the GPU's argmax path against the reference
+     * tokens; a divergence is accepted only where the CPU (which follows the
+     * reference) sees a near tie between the two tokens. */
+    for (int gi = 0;; gi++) {
+        char key[32];
+        snprintf(key, sizeof key, "g%d.prompt", gi);
+        const eb_st_tensor *tp = ref_tensor(&ref, key);
+        snprintf(key, sizeof key, "g%d.tokens", gi);
+        const eb_st_tensor *tt = ref_tensor(&ref, key);
+        if (!tp || !tt) break;
+        int32_t *prompt = ids_of(tp), *want = ids_of(tt);
+        int np = (int)tp->numel, nt = (int)tt->numel;
+        eb_g4_seq *s = eb_g4_seq_new(gpu), *cs = eb_g4_seq_new(cpu);
+        float *clog = malloc((size_t)V * sizeof *clog);
+        int32_t tok = -1;
+        eb_g4_chunk c = {.seq = s, .ids = prompt, .n = np, .logits_from = np - 1, .argmax = &tok};
+        eb_g4_chunk cc = {.seq = cs, .ids = prompt, .n = np, .logits_from = np - 1, .logits = clog};
+        int same = 0;
+        bool ok = eb_g4_forward(gpu, &c, 1, &err) == 0 && eb_g4_forward(cpu, &cc, 1, &err) == 0;
+        while (ok && same < nt && tok == want[same]) {
+            same++;
+            if (same == nt) break;
+            c = (eb_g4_chunk){.seq = s, .ids = &want[same - 1], .n = 1, .argmax = &tok};
+            cc = (eb_g4_chunk){.seq = cs, .ids = &want[same - 1], .n = 1, .logits = clog};
+            ok = eb_g4_forward(gpu, &c, 1, &err) == 0 && eb_g4_forward(cpu, &cc, 1, &err) == 0;
+        }
+        CHECK_MSG(ok, "%s greedy %d: %s", name, gi, err.msg);
+        double gap = same < nt ? (double)clog[want[same]] - clog[tok] : 0;
+        printf("%-9s greedy %d: %d/%d tokens identical%s\n", name, gi, same, nt,
+               same < nt ? (gap < NEAR_TIE ? " (then a near tie)" : " (then a decisive difference)") : "");
+        CHECK_MSG(same == nt || gap < NEAR_TIE, "%s greedy %d: differs at token %d by a margin of %.3g", name, gi, same,
+                  gap);
+        free(clog);
+        eb_g4_seq_free(gpu, s);
+        eb_g4_seq_free(cpu, cs);
+        free(prompt);
+        free(want);
+    }
+    eb_st_file_close(&ref);
+    eb_g4_model_free(gpu);
+    eb_g4_model_free(cpu);
+}
+
+/* ---- determinism ------------------------------------------------------------ */
+
+#define BATCH 64
+#define GEN 24
+
+/* Greedy decoding of one prompt alone; logits [GEN, V] of every step. */
+static float *decode_alone(eb_g4_model *m, const int32_t *prompt, int n, int32_t *toks) {
+    int V = m->cfg.vocab;
+    float *lg = malloc((size_t)GEN * V * sizeof *lg);
+    eb_g4_seq *s = eb_g4_seq_new(m);
+    eb_err err = {0};
+    eb_g4_chunk c = {.seq = s, .ids = prompt, .n = n, .logits_from = n - 1, .logits = lg};
+    bool ok = eb_g4_forward(m, &c, 1, &err) == 0;
+    for (int t = 0; ok && t < GEN; t++) {
+        toks[t] = argmax(lg + (size_t)t * V, V);
+        if (t + 1 == GEN) break;
+        c = (eb_g4_chunk){.seq = s, .ids = &toks[t], .n = 1, .logits = lg + (size_t)(t + 1) * V};
+        ok = eb_g4_forward(m, &c, 1, &err) == 0;
+    }
+    CHECK_MSG(ok, "decode alone: %s", err.msg);
+    eb_g4_seq_free(m, s);
+    return lg;
+}
+
+static void check_determinism(const char *name) {
+    eb_g4_model *m = load(name, true);
+    CHECK_MSG(m != NULL, "%s loads on the GPU", name);
+    if (!m) return;
+    int V = m->cfg.vocab;
+    eb_rng rng;
+    eb_rng_seed(&rng, 42);
+    int32_t *prompts[BATCH];
+    int lens[BATCH], gen[BATCH];
+    for (int i = 0; i < BATCH; i++) {
+        lens[i] = 3 + (int)(eb_rng_uniform(&rng) * 38);
+        gen[i] = i == 0 ? GEN : 1 + (int)(eb_rng_uniform(&rng) * 2 * GEN); /* others join and leave */
+        prompts[i] = malloc((size_t)lens[i] * sizeof(int32_t));
+        prompts[i][0] = 2;
+        for (int t = 1; t < lens[i]; t++) prompts[i][t] = 107 + (int)(eb_rng_uniform(&rng) * (V - 107));
+    }
+    size_t bytes = (size_t)GEN * V * sizeof(float);
+    int32_t toks[GEN], toks2[GEN];
+    float *alone = decode_alone(m, prompts[0], lens[0], toks);
+    float *again = decode_alone(m, prompts[0], lens[0], toks2);
+    float *third = decode_alone(m, prompts[0], lens[0], toks2);
+    CHECK_MSG(memcmp(alone, again, bytes) == 0 && memcmp(alone, third, bytes) == 0,
+              "%s: three repetitions give the same logits", name);
+
+    /* in a batch: all 64 prefilled in one forward, then decoded together;
+     * sequences finish at different steps and half of them join late */
+    float *batched = malloc(bytes);
+    eb_g4_seq *seqs[BATCH];
+    int32_t next[BATCH], done_n[BATCH];
+    float *lg = malloc((size_t)BATCH * V * sizeof *lg);
+    eb_g4_chunk ch[BATCH];
+    eb_err err = {0};
+    int k = 0;
+    for (int i = 0; i < BATCH; i += 2) {
+        seqs[i] = eb_g4_seq_new(m);
+        ch[k++] = (eb_g4_chunk){.seq = seqs[i], .ids = prompts[i], .n = lens[i], .logits_from = lens[i] - 1,
+                                .logits = lg + (size_t)i * V};
+    }
+    bool ok = eb_g4_forward(m, ch, k, &err) == 0;
+    for (int i = 0; i < BATCH; i++) done_n[i] = i % 2 ? -1 : 0; /* -1: not started */
+    for (int step = 0; ok; step++) {
+        k = 0;
+        for (int i = 0; i < BATCH; i++) {
+            if (done_n[i] >= 0 && done_n[i] < gen[i]) {
+                const float *row = lg + (size_t)i * V;
+                if (i == 0) memcpy(batched + (size_t)done_n[i] * V, row, (size_t)V * sizeof(float));
+                next[i] = argmax(row, V);
+                done_n[i]++;
+                if (done_n[i] < gen[i])
+                    ch[k++] = (eb_g4_chunk){.seq = seqs[i], .ids = &next[i], .n = 1, .logits = lg + (size_t)i * V};
+            } else if (done_n[i] < 0 && step == i / 4) {
+                /* a late joiner's prompt is prefilled beside the decoders */
+                seqs[i] = eb_g4_seq_new(m);
+                done_n[i] = 0;
+                ch[k++] = (eb_g4_chunk){.seq = seqs[i], .ids = prompts[i], .n = lens[i], .logits_from = lens[i] - 1,
+                                        .logits = lg + (size_t)i * V};
+            }
+        }
+        if (!k) break;
+        ok = eb_g4_forward(m, ch, k, &err) == 0;
+    }
+    CHECK_MSG(ok, "%s batch: %s", name, err.msg);
+    CHECK_MSG(memcmp(alone, batched, bytes) == 0, "%s: a prompt decoded in a batch of %d differs from alone", name,
+              BATCH);
+    for (int i = 0; i < BATCH; i++)
+        if (done_n[i] >= 0) eb_g4_seq_free(m, seqs[i]);
+
+    /* after a prefix-cache hit: the first half of the prompt computed once,
+     * its cache forked, the rest continued on the fork */
+    {
+        int half = lens[0] / 2;
+        float *lgf = malloc(bytes);
+        eb_g4_seq *base = eb_g4_seq_new(m);
+        eb_g4_chunk c = {.seq = base, .ids = prompts[0], .n = half};
+        ok = eb_g4_forward(m, &c, 1, &err) == 0;
+        eb_g4_seq *s = eb_g4_seq_fork(m, base);
+        c = (eb_g4_chunk){.seq = s, .ids = prompts[0] + half, .n = lens[0] - half, .logits_from = lens[0] - half - 1,
+                          .logits = lgf};
+        ok = ok && eb_g4_forward(m, &c, 1, &err) == 0;
+        int32_t tok = -1;
+        for (int t = 0; ok && t + 1 < GEN; t++) {
+            int32_t id = argmax(lgf + (size_t)t * V, V);
+            /* this step through the device argmax, the next with logits */
+            c = (eb_g4_chunk){.seq = s, .ids = &id, .n = 1, .logits = lgf + (size_t)(t + 1) * V};
+            ok = eb_g4_forward(m, &c, 1, &err) == 0;
+            if (t == 0) {
+                eb_g4_seq *probe = eb_g4_seq_fork(m, s);
+                int32_t id2 = argmax(lgf + (size_t)(t + 1) * V, V);
+                eb_g4_chunk pc = {.seq = probe, .ids = &id2, .n = 1, .argmax = &tok};
+                ok = ok && eb_g4_forward(m, &pc, 1, &err) == 0;
+                CHECK_MSG(tok == toks[2], "%s: device argmax %d, host argmax %d", name, tok, toks[2]);
+                eb_g4_seq_free(m, probe);
+            }
+        }
+        CHECK_MSG(ok, "%s prefix fork: %s", name, err.msg);
+        CHECK_MSG(memcmp(alone, lgf, bytes) == 0, "%s: after a forked prefix the logits differ", name);
+        eb_g4_seq_free(m, s);
+        eb_g4_seq_free(m, base);
+        free(lgf);
+    }
+    printf("%-9s determinism: alone = 3 repetitions = batch of %d = forked prefix (%d steps, %d-token prompt)\n", name,
+           BATCH, GEN, lens[0]);
+    free(lg);
+    free(batched);
+    free(alone);
+    free(again);
+    free(third);
+    for (int i = 0; i < BATCH; i++) free(prompts[i]);
+    eb_g4_model_free(m);
+}
+
+int main(void) {
+    int n = eb_g4_cuda_device_count();
+    CHECK_MSG(n > 0, "a CUDA GPU is visible (this test runs only from scripts/gpu_check.sh)");
+    if (n > 0) {
+        check_fixture("dense", "reference/dense.safetensors");
+        check_fixture("dense-mm", "reference/dense.safetensors");
+        check_fixture("moe", "reference/moe.safetensors");
+        check_fixture("ple", "reference/ple.safetensors");
+        check_determinism("dense");
+        check_determinism("moe");
+        check_determinism("ple");
+    }
+    return eb_test_finish();
+}
