@@ -55,14 +55,8 @@ step gpu-tests "$bin/test_g4_cuda"
 if [ $sanitize -eq 1 ]; then
   step memcheck compute-sanitizer --tool memcheck --error-exitcode 9 "$bin/test_g4_cuda"
 fi
-if [ $e2e -eq 1 ]; then
-  rm -f "$out/e2e.db"
-  step e2e-run "$bin/evalbench" run --engine local --device cuda --model-path tests/fixtures/gemma4/dense \
-    --suite mmlu,humaneval,math,livecodebench --limit 20 --data "$data" --db "$out/e2e.db"
-  step e2e-report "$bin/evalbench" report --db "$out/e2e.db"
-fi
 if [ $fidelity -eq 1 ]; then
-  fid_args=(--evalbench "$bin/evalbench" --workdir /dev/shm/evalbench-fidelity --variants "$variants" --out "$out/fidelity.json")
+  fid_args=(--evalbench "$bin/evalbench" --workdir /dev/shm/evalbench-fidelity --variants "${variants//26b-a4b/26b}" --out "$out/fidelity.json" --cleanup)
   [ $bench -eq 1 ] && fid_args+=(--bench)
   step fidelity python3 scripts/gpu_fidelity.py "${fid_args[@]}"
   rm -rf /dev/shm/evalbench-fidelity
@@ -70,6 +64,12 @@ fi
 if [ $bench -eq 1 ]; then
   step bench "$bin/bench_gpu_engine" --variants "$variants" --workdir /tmp/evalbench-bench --json "$out/bench.json"
   rm -rf /tmp/evalbench-bench
+fi
+if [ $e2e -eq 1 ]; then
+  rm -f "$out/e2e.db"
+  step e2e-run "$bin/evalbench" run --engine local --device cuda --model-path tests/fixtures/gemma4/dense \
+    --suite mmlu,humaneval,math,livecodebench --limit 20 --runs 1 --data "$data" --db "$out/e2e.db"
+  step e2e-report "$bin/evalbench" report --db "$out/e2e.db"
 fi
 if [ $profile -eq 1 ]; then
   # device time per operation (each operation synchronous: not a timing run)

@@ -12,6 +12,7 @@
 
 extern "C" {
 #include "g4_cuda.h"
+#include "threadpool.h"
 }
 
 /* Pinned staging for side inputs; a forward needs a few hundred KB. */
@@ -155,10 +156,51 @@ static size_t device_bytes(const eb_g4_tensor *t) {
     return (size_t)rows * (size_t)ld * sizeof(uint16_t) * (t->dtype == EB_DT_F32 ? 2 : 1);
 }
 
+/* Fills pinned rows [r0, r0 + nr) of a matrix: converted (f32 -> bf16 hi or
+ * lo part) and padded.  Spread over threads: reading a mapped checkpoint is
+ * page-fault bound on one core. */
+typedef struct fill_job {
+    const eb_g4_tensor *t;
+    const cu_weight *w;
+    char *h;
+    int64_t r0, nr;
+    size_t row_bytes;
+    int part;
+} fill_job;
+
+#define FILL_ROWS_PER_TASK 64
+
+static void fill_task(void *ctx, int task, int worker) {
+    (void)worker;
+    const fill_job *j = (const fill_job *)ctx;
+    const cu_weight *w = j->w;
+    int64_t a = (int64_t)task * FILL_ROWS_PER_TASK, b = a + FILL_ROWS_PER_TASK < j->nr ? a + FILL_ROWS_PER_TASK : j->nr;
+    for (int64_t r = a; r < b; r++) {
+        uint16_t *dst = (uint16_t *)(j->h + (size_t)r * j->row_bytes);
+        size_t base = (size_t)(j->r0 + r) * (size_t)w->cols;
+        if (j->t->dtype == EB_DT_BF16) {
+            memcpy(dst, (const uint16_t *)j->t->data + base, (size_t)w->cols * 2);
+        } else {
+            for (int c = 0; c < w->cols; c++) {
+                float v = ((const float *)j->t->data)[base + c];
+                uint16_t hi = to_bf16_bits(v);
+                if (j->part == 1) {
+                    uint32_t u = (uint32_t)hi << 16;
+                    float hf;
+                    memcpy(&hf, &u, 4);
+                    hi = to_bf16_bits(v - hf);
+                }
+                dst[c] = hi;
+            }
+        }
+        memset(dst + w->cols, 0, (size_t)(w->ld - w->cols) * 2);
+    }
+}
+
 /* Converts (and pads) a tensor through two pinned buffers, so the host fills
  * one while the other is on its way. */
-static int upload_tensor(cu_backend *g, eb_g4_tensor *t, char *pin[2], cudaEvent_t ev[2], size_t pin_bytes,
-                         size_t *done, size_t total, eb_err *err) {
+static int upload_tensor(cu_backend *g, eb_pool *pool, eb_g4_tensor *t, char *pin[2], cudaEvent_t ev[2],
+                         size_t pin_bytes, size_t *done, size_t total, eb_err *err) {
     cu_weight *w = (cu_weight *)calloc(1, sizeof *w);
     w->matrix = t->ndim >= 2;
     w->rows = 1;
@@ -189,26 +231,8 @@ static int upload_tensor(cu_backend *g, eb_g4_tensor *t, char *pin[2], cudaEvent
         if (!w->matrix) {
             for (int i = 0; i < w->cols; i++) ((float *)h)[i] = host_f32(t, (size_t)i);
         } else {
-            for (int64_t r = 0; r < nr; r++) {
-                uint16_t *dst = (uint16_t *)(h + (size_t)r * row_bytes);
-                size_t base = (size_t)(r0 + r) * (size_t)w->cols;
-                if (t->dtype == EB_DT_BF16) {
-                    memcpy(dst, (const uint16_t *)t->data + base, (size_t)w->cols * 2);
-                } else {
-                    for (int c = 0; c < w->cols; c++) {
-                        float v = ((const float *)t->data)[base + c];
-                        uint16_t hi = to_bf16_bits(v);
-                        if (part == 1) {
-                            uint32_t u = (uint32_t)hi << 16;
-                            float hf;
-                            memcpy(&hf, &u, 4);
-                            hi = to_bf16_bits(v - hf);
-                        }
-                        dst[c] = hi;
-                    }
-                }
-                memset(dst + w->cols, 0, (size_t)(w->ld - w->cols) * 2);
-            }
+            fill_job j = {t, w, h, r0, nr, row_bytes, part};
+            eb_pool_run(pool, (int)((nr + FILL_ROWS_PER_TASK - 1) / FILL_ROWS_PER_TASK), fill_task, &j);
         }
         size_t n = w->matrix ? (size_t)nr * row_bytes : bytes;
         char *d = (char *)(part ? w->lo : w->p) + (w->matrix ? (size_t)r0 * row_bytes : 0);
@@ -265,8 +289,11 @@ static int cuda_load_weights(eb_g4_backend *b, const eb_g4_config *c, eb_g4_weig
                     !CU_OK(g, cudaEventCreate(&ev[1]))))
         rc = eb_err_set(err, "%s", g->err);
     size_t done = 0;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    eb_pool *pool = eb_pool_create(ncpu > 16 ? 16 : ncpu > 0 ? (int)ncpu : 1);
     for (size_t i = 0; rc == 0 && i < k; i++)
-        rc = upload_tensor(g, todo[i], pin, ev, pin_bytes, &done, total, err);
+        rc = upload_tensor(g, pool, todo[i], pin, ev, pin_bytes, &done, total, err);
+    eb_pool_destroy(pool);
     if (rc == 0) {
         cu_sync(g);
         if (g->failed) rc = eb_err_set(err, "%s", g->err);

@@ -124,6 +124,117 @@ __global__ void __launch_bounds__(GEMM_WARPS * 32)
         }
 }
 
+/* The same products for many rows (prompts): a 128 x 128 block tile whose
+ * operands pass through shared memory (cp.async, four stages), so each byte
+ * of a weight row is read from memory once per 128 input rows instead of
+ * once per 64.  Every thread takes from shared memory exactly the 16 bytes
+ * it would have loaded from global memory in k_gemm, and the eight warps
+ * (2 x 4, each 64 x 32 like k_gemm<4, 4, 0>) issue the same mma chain: the
+ * results are bit-identical to k_gemm's.  Rows of 64 bytes (one 32-wide
+ * step) are stored with their four 16-byte chunks swizzled by the row's
+ * low bits, so a quad of lanes reading one row hits distinct banks. */
+#define TC_BM 128
+#define TC_BN 128
+#define TC_STAGES 4
+#define TC_THREADS 256
+
+static __device__ __forceinline__ void cp_async16(void *smem, const void *gmem, bool valid) {
+    unsigned s = (unsigned)__cvta_generic_to_shared(smem);
+    int n = valid ? 16 : 0; /* 0: the 16 bytes are zero-filled */
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(n));
+}
+static __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N>
+static __device__ __forceinline__ void cp_async_wait() {
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
+}
+
+__global__ void __launch_bounds__(TC_THREADS)
+    k_gemm_tc(const bf16 *__restrict__ X, int ldx, int M, const bf16 *__restrict__ W, int ldw, int N, int K,
+              float *__restrict__ Y, int ldy, size_t split_stride) {
+    extern __shared__ uint4 sm[]; /* [stage][256 rows: A then B][4 chunks] */
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3;
+    const int wm = warp >> 2, wn = warp & 3;
+    const int m_blk = blockIdx.y * TC_BM, n_blk = blockIdx.x * TC_BN;
+    const int kb = blockIdx.z * EB_GEMM_KSPLIT;
+    const int nk = (min(K, kb + EB_GEMM_KSPLIT) - kb) / 32;
+    auto load_stage = [&](int stage, int ks) {
+        const int k = kb + ks * 32;
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const int idx = tid + i * TC_THREADS, row = idx >> 2, c = idx & 3;
+            const bf16 *src;
+            bool valid;
+            if (row < TC_BM) {
+                int r = m_blk + row;
+                valid = r < M;
+                src = X + (size_t)(valid ? r : 0) * ldx + k + c * 8;
+            } else {
+                int r = n_blk + row - TC_BM;
+                valid = r < N;
+                src = W + (size_t)(valid ? r : 0) * ldw + k + c * 8;
+            }
+            cp_async16(sm + ((size_t)stage * (TC_BM + TC_BN) + row) * 4 + (c ^ (row & 3)), src, valid);
+        }
+    };
+#pragma unroll
+    for (int st = 0; st < TC_STAGES - 1; st++) {
+        if (st < nk) load_stage(st, st);
+        cp_async_commit();
+    }
+    float acc[4][4][4];
+#pragma unroll
+    for (int mt = 0; mt < 4; mt++)
+#pragma unroll
+        for (int nt = 0; nt < 4; nt++)
+#pragma unroll
+            for (int i = 0; i < 4; i++) acc[mt][nt][i] = 0.f;
+    for (int ks = 0; ks < nk; ks++) {
+        cp_async_wait<TC_STAGES - 2>();
+        __syncthreads(); /* stage ks landed for everyone; stage ks - 1 is free */
+        const int nxt = ks + TC_STAGES - 1;
+        if (nxt < nk) load_stage(nxt % TC_STAGES, nxt);
+        cp_async_commit();
+        const uint4 *base = sm + (size_t)(ks % TC_STAGES) * (TC_BM + TC_BN) * 4;
+        uint4 a[4][2], b[4];
+#pragma unroll
+        for (int mt = 0; mt < 4; mt++)
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                const int row = wm * 64 + mt * 16 + g + 8 * h;
+                a[mt][h] = base[row * 4 + (t ^ (row & 3))];
+            }
+#pragma unroll
+        for (int nt = 0; nt < 4; nt++) {
+            const int row = TC_BM + wn * 32 + nt * 8 + g;
+            b[nt] = base[row * 4 + (t ^ (row & 3))];
+        }
+#pragma unroll
+        for (int mt = 0; mt < 4; mt++)
+#pragma unroll
+            for (int nt = 0; nt < 4; nt++) {
+                mma_bf16(acc[mt][nt], a[mt][0].x, a[mt][1].x, a[mt][0].y, a[mt][1].y, b[nt].x, b[nt].y);
+                mma_bf16(acc[mt][nt], a[mt][0].z, a[mt][1].z, a[mt][0].w, a[mt][1].w, b[nt].z, b[nt].w);
+            }
+    }
+    cp_async_wait<0>();
+    float *Yb = Y + blockIdx.z * split_stride;
+#pragma unroll
+    for (int mt = 0; mt < 4; mt++)
+#pragma unroll
+        for (int nt = 0; nt < 4; nt++) {
+            const int col = n_blk + wn * 32 + nt * 8 + 2 * t;
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                const int r = m_blk + wm * 64 + mt * 16 + g + 8 * h;
+                if (r >= M) continue;
+                float *dst = Yb + (size_t)r * ldy + col;
+                if (col < N) dst[0] = acc[mt][nt][2 * h];
+                if (col + 1 < N) dst[1] = acc[mt][nt][2 * h + 1];
+            }
+        }
+}
+
 /* y = sum over splits of the partial products, in split order. */
 __global__ void k_sum_splits(const float *__restrict__ part, int splits, size_t stride, float *__restrict__ y, size_t n) {
     size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
@@ -188,7 +299,15 @@ void cu_matmul(cu_backend *g, const cu_weight *w, int64_t row0, int out, int in,
     } else if (n <= 64) {
         launch<2, 2, 0>(g, x16, Kp, n, W, NULL, Kp, out, Kp, dst, splits, stride);
     } else {
-        launch<4, 4, 0>(g, x16, Kp, n, W, NULL, Kp, out, Kp, dst, splits, stride);
+        const size_t sm = (size_t)TC_STAGES * (TC_BM + TC_BN) * 64;
+        static bool raised;
+        if (!raised) {
+            cu_fail(g, cudaFuncSetAttribute(k_gemm_tc, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)sm),
+                    "cudaFuncSetAttribute(k_gemm_tc)");
+            raised = true;
+        }
+        dim3 grid(cu_blocks((size_t)out, TC_BN), cu_blocks((size_t)n, TC_BM), (unsigned)splits);
+        k_gemm_tc<<<grid, TC_THREADS, sm, g->stream>>>(x16, Kp, n, W, Kp, out, Kp, dst, out, stride);
     }
     cu_check_launch(g, "k_gemm");
     if (splits > 1) {
