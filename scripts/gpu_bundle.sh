@@ -17,6 +17,6 @@ for b in "${bins[@]}"; do ldd "$b"; done | awk '$3 ~ /^\// {print $3}' | sort -u
   grep -Ev '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*|libstdc\+\+|libgcc_s)\.so' |
   while read -r lib; do cp -L "$lib" .gpu/lib/; done
 # the datasets, but MMLU-Pro (not used by the checks)
-(cd "$data" && tar cf - --exclude=mmlu_pro .) | (cd .gpu/data && tar xf -)
+(cd "$data" && tar cf - --exclude=mmlu_pro --exclude=mmlu/raw .) | (cd .gpu/data && tar xf -)
 grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
 du -sh .gpu
