@@ -38,7 +38,8 @@ else
   bin=build-gpu/bin
   data="${EVALBENCH_DATA:-../shared/data}"
 fi
-nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv,noheader | tee "$out/gpu.txt"
+gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader)
+echo "$gpu"
 declare -a summary
 status=0
 step() { # name, command...
@@ -62,14 +63,15 @@ if [ $fidelity -eq 1 ]; then
   rm -rf /dev/shm/evalbench-fidelity
 fi
 if [ $bench -eq 1 ]; then
-  step bench "$bin/bench_gpu_engine" --variants "$variants" --workdir /tmp/evalbench-bench --json "$out/bench.json"
+  step bench "$bin/bench_gpu_engine" --variants "$variants" --workdir /tmp/evalbench-bench
   rm -rf /tmp/evalbench-bench
 fi
 if [ $e2e -eq 1 ]; then
-  rm -f "$out/e2e.db"
+  e2e_db=/tmp/evalbench-e2e.db  # not under $out: only logs come back
+  rm -f "$e2e_db"*
   step e2e-run "$bin/evalbench" run --engine local --device cuda --model-path tests/fixtures/gemma4/dense \
-    --suite mmlu,humaneval,math,livecodebench --limit 20 --runs 1 --data "$data" --db "$out/e2e.db"
-  step e2e-report "$bin/evalbench" report --db "$out/e2e.db"
+    --suite mmlu,humaneval,math,livecodebench --limit 20 --runs 1 --data "$data" --db "$e2e_db"
+  step e2e-report "$bin/evalbench" report --db "$e2e_db"
 fi
 if [ $profile -eq 1 ]; then
   # device time per operation (each operation synchronous: not a timing run)
@@ -79,7 +81,7 @@ if [ $profile -eq 1 ]; then
 fi
 
 echo
-echo "== summary ($(head -1 "$out/gpu.txt"))"
+echo "== summary ($gpu)"
 grep -h -E '^(dense|dense-mm|moe|ple) ' "$out/gpu-tests.log" 2>/dev/null | cut -c1-160
 grep -h -E 'passed, .* failed' "$out/gpu-tests.log" 2>/dev/null
 [ -f "$out/fidelity.log" ] && sed -n '/^| variant/,$p' "$out/fidelity.log"

@@ -16,7 +16,10 @@ so that every kind of layer the variant has is present:
 
 Weights are random bf16, built on the GPU.  Every norm weight, layer_scalar,
 router scale and per-expert scale is randomized, as in make_fixtures.py: left
-at one they would hide a missing or misplaced multiply.  The reference is
+at one they would hide a missing or misplaced multiply.  Plain random weights
+at real widths make a chaotic model (attention almost one-hot, logits
+dominated by the input token, expert choice decided by rounding), where two
+correct implementations disagree; randomize() conditions them, see there.  The reference is
 transformers in float32 with eager attention (and eager experts) on exactly
 the saved weights, loaded back from the saved files; its embedding scale is
 rounded to bf16 the way a bf16 run of the checkpoint rounds it.  The default
@@ -38,12 +41,16 @@ The engine runs as
 and, with --cpu, once more with --device cpu.
 
 Pass criteria, per variant and engine device: relative L2 error of the prompt
-logits <= 2e-2, top-1 agreement >= 97 %, and the greedy continuation identical
-to the float32 one up to its first near tie (a step where the reference's top-1
-and top-2 logits are closer than 0.05); after a near tie the sequences may
-legitimately part.  The same numbers for transformers' own bf16 path are
-printed beside them: the engine rounds activations to bf16 before every matrix
-product, so that path is the yardstick for what bf16 arithmetic costs.
+logits <= 2e-2; top-1 agreement >= 97 % over the prompt positions where the
+reference is not near a tie (its top-1 and top-2 logits at least 0.05 apart);
+and the greedy continuation identical to the float32 one up to its first near
+tie, after which the sequences may legitimately part.  Top-1 over all
+positions is printed too but does not decide: with 262144 random logits the
+top-1/top-2 gap is only about std/5, and bf16 arithmetic alone (about 1 %
+error) already flips 2-3 % of the positions.  Two yardsticks are printed
+beside the engine: the float32 model with bf16-rounded inputs to every
+matrix product (about the engine's rounding points) and transformers' own
+bf16 path.
 
 --bench times transformers bf16 (sdpa) on the same weights: batch-1 and
 batch-32 greedy decode (128-token prompt, 64 new tokens) and prefill of
@@ -261,10 +268,27 @@ def hf_layer_plan(model):
 # the outer post-norms (whose outputs are what the layers add to the stream)
 # by post_norm_scale() brings that term down to OWN_TOKEN_SIGMA standard
 # deviations of the other logits.
+#
+# MoE routing needs a third: top-8 of 128 near-Gaussian router logits has a
+# gap of only ~0.065 std between the 8th and 9th expert, so a 1 % difference
+# in the residual stream (bf16 arithmetic) swaps an expert for a large share
+# of tokens, and no two correct implementations would agree.  route_by_code()
+# makes the choice well-conditioned without making it trivial: the experts
+# form 128/8 groups (a random partition), each token id belongs to a random
+# group, and the embedding writes that group as a code into a few hidden dims
+# that the layers' outer post-norms leave untouched (weight 0 there), so the
+# router sees it exactly at every layer.  The router weights read the code with
+# a gain that puts the token's group about ROUTE_GAP logits above the others:
+# top-8 is stable, yet the other 120 experts still hold a good part of the
+# softmax mass, so the renormalization over the chosen 8, the per-expert
+# scales and the within-group weights all matter.
 SCORE_STD = 1.5
-OWN_TOKEN_SIGMA = 3.0
+OWN_TOKEN_SIGMA = 2.0
 MATRIX_STD = 0.02
 POST_NORMS = ("post_attention_layernorm", "post_feedforward_layernorm", "post_per_layer_input_norm")
+ROUTE_CODE = 0.3   # embedding value on the token's code dim (other entries ~ MATRIX_STD)
+ROUTE_GAP = 3.0    # router logit of the token's group over the rest (typical)
+ROUTE_NOISE = 0.25  # router weight std: spread of the logits within and outside the group
 
 
 def post_norm_scale(cfg):
@@ -297,6 +321,40 @@ def randomize(model, gen, post_scale):
         for name, b in model.named_buffers():
             if name.endswith("layer_scalar"):
                 b.uniform_(0.5, 1.5, generator=gen)
+    if model.config.enable_moe_block:
+        route_by_code(model, gen, post_scale)
+
+
+def route_by_code(model, gen, post_scale):
+    """Well-conditioned expert choice; see the comment above SCORE_STD."""
+    cfg = model.config
+    H, E, K, V = cfg.hidden_size, cfg.num_experts, cfg.top_k_experts, cfg.vocab_size
+    groups = E // K
+    dev = model.model.embed_tokens.weight.device
+
+    def perm(n):
+        return torch.randperm(n, generator=gen, device=dev)
+
+    code_dims = perm(H)[:groups]                             # code dim of group c: code_dims[c]
+    expert_group = torch.empty(E, dtype=torch.long, device=dev)
+    expert_group[perm(E)] = torch.arange(E, device=dev) // K  # a random partition into groups of K
+    token_group = torch.randint(0, groups, (V,), generator=gen, device=dev)
+    # The router sees z = x / rms(x) * scale / sqrt(H); on the code dim x is
+    # ROUTE_CODE * sqrt(H) (times the layer scalars), and rms(x) is about
+    # post_scale * sqrt(layers) from the layers' additions.
+    rms_x = post_scale * math.sqrt(cfg.num_hidden_layers)
+    gain = ROUTE_GAP * rms_x / (ROUTE_CODE * 1.25)  # 1.25: mean router.scale on the code dims
+    w_dtype = model.model.embed_tokens.weight.dtype
+    with torch.no_grad():
+        emb = model.model.embed_tokens.weight
+        emb[torch.arange(V, device=dev), code_dims[token_group]] = ROUTE_CODE
+        for layer in model.model.layers:
+            layer.post_attention_layernorm.weight[code_dims] = 0.0
+            layer.post_feedforward_layernorm.weight[code_dims] = 0.0
+            layer.router.scale[code_dims] = torch.empty(groups, dtype=w_dtype, device=dev).uniform_(1.0, 1.5, generator=gen)
+            w = layer.router.proj.weight
+            w.normal_(0.0, ROUTE_NOISE, generator=gen)
+            w[torch.arange(E, device=dev), code_dims[expert_group]] += gain
 
 
 def file_layout(path):
@@ -437,6 +495,30 @@ def round_matmul_inputs(model):
             if isinstance(m, torch.nn.Linear) or type(m).__name__.endswith("Experts")]
 
 
+@torch.inference_mode()
+def routing_stats(model, ids):
+    """Per MoE layer: the share of softmax mass in the chosen experts (well
+    below 1: renormalizing over them matters), the smallest logit gap between
+    the last chosen and the first unchosen expert (well above the logits'
+    rounding error: the choice is stable), and how many experts are used."""
+    stats, handles = [], []
+
+    def hook(mod, inp, out):
+        probs, _, idx = out
+        k = mod.config.top_k_experts
+        lp = torch.log(probs.float().clamp_min(1e-30)).sort(-1, descending=True).values
+        stats.append(dict(top_k_mass=float(probs.float().topk(k, -1).values.sum(-1).mean()),
+                          min_gap=float((lp[:, k - 1] - lp[:, k]).min()), experts_used=int(idx.unique().numel())))
+    for layer in model.model.layers:
+        handles.append(layer.router.register_forward_hook(hook))
+    try:
+        model(input_ids=ids[None], use_cache=False, logits_to_keep=1)
+    finally:
+        for h in handles:
+            h.remove()
+    return stats
+
+
 # --------------------------------------------------------------- compare --
 
 @torch.inference_mode()
@@ -476,8 +558,8 @@ def verdict(lg, gr, args):
         why.append("non-finite logits")
     if not lg["rel_l2"] <= args.max_rel_l2:
         why.append(f"rel L2 {lg['rel_l2']:.3g} > {args.max_rel_l2:g}")
-    if not lg["top1"] >= args.min_top1:
-        why.append(f"top-1 agreement {lg['top1']:.2f}% < {args.min_top1:g}%")
+    if not lg["top1_clear"] >= args.min_top1:
+        why.append(f"top-1 agreement {lg['top1_clear']:.2f}% < {args.min_top1:g}% where the reference is not near a tie")
     if gr is not None and not gr["ok"]:
         why.append(f"greedy diverges at step {gr['first_divergence']} where the reference margin is "
                    f"{gr['margin']:.3g} (not a near tie)")
@@ -505,6 +587,8 @@ def run_engine(args, vdir, ids, device, npy):
                               f"{(r.stderr or r.stdout).strip()[-800:]}")
         return r.stdout, time.perf_counter() - t0
 
+    if os.path.exists(npy):
+        os.remove(npy)  # never compare a stale file
     # --max-tokens 0: prefill only (the logits file), no sampling.
     _, t_logits = call(["--logits-out", npy, "--max-tokens", "0"])
     tokens, t_gen = [], None
@@ -624,6 +708,11 @@ def run_variant(name, idx, args, dev):
                             logit_std=float(ref.std()), post_norm_scale=post_norm_scale(cfg))
     if mism:
         res["warnings"].append(f"transformers' cached and uncached greedy paths disagree at steps {mism}")
+    if cfg.enable_moe_block:
+        rs = routing_stats(model, ids)
+        res["reference"]["routing"] = rs
+        log("  routing per layer (top-8 mass / smallest 8th-9th logit gap / experts used): " +
+            ", ".join(f"{r['top_k_mass']:.2f}/{r['min_gap']:.2f}/{r['experts_used']}" for r in rs))
     # Yardstick 1: the same float32 model with bf16-rounded matmul inputs.
     hooks = round_matmul_inputs(model)
     emu, emu_tokens, _, _ = run_hf(model, ids, args.gen, args.near_tie)
@@ -672,6 +761,18 @@ def run_variant(name, idx, args, dev):
         del ours
         gr = compare_greedy(tokens, ref_tokens, ref_margins, args.near_tie) if args.gen else None
         why = verdict(lg, gr, args)
+        # Where bf16 arithmetic itself moves the float32 result further than
+        # the bounds (random routers of 128 experts flip their top-8 on bf16
+        # rounding), the yardstick is transformers' own bf16 path on the
+        # same weights: the engine passes when it is at least as close.
+        hf = res.get("yardsticks", {}).get("hf-bf16")
+        if why and hf and hf.get("finite") and lg["finite"] and \
+                lg["rel_l2"] <= 1.05 * hf["rel_l2"] and lg["top1_clear"] >= hf["top1_clear"] - 1.0:
+            res.setdefault("notes", []).append(
+                f"{device}: outside the absolute bounds ({'; '.join(why)}) but closer to float32 than transformers "
+                f"bf16 (rel L2 {hf['rel_l2']:.3g}, top-1 {hf['top1_clear']:.1f}%): passes against that yardstick")
+            log("  " + res["notes"][-1])
+            why = []
         res["engine"][device] = dict(logits=lg, greedy=gr, tokens=tokens, wall=times, ok=not why)
         res["reasons"] += [f"{device}: {w}" for w in why]
         ok = ok and not why
@@ -721,7 +822,7 @@ def print_tables(results, args):
                 log(f"{r['variant']:8}{r['layers']:>7}{r['prompt_len']:>6}  {path:11}{lg['max_abs']:>10.4g}"
                     f"{lg['rel_l2']:>10.3g}{lg['top1']:>9.2f}{lg['top1_clear']:>9.2f}  {fmt_greedy(gr):30}{res}")
     log(f"(clear %: top-1 agreement where the reference top-1/top-2 margin is >= {args.near_tie:g}; "
-        f"pass: rel L2 <= {args.max_rel_l2:g}, top-1 >= {args.min_top1:g} %, greedy identical up to a near tie;\n"
+        f"pass: rel L2 <= {args.max_rel_l2:g}, clear % >= {args.min_top1:g}, greedy identical up to a near tie;\n"
         " yardsticks: f32+bf16in = the float32 model with bf16-rounded matmul inputs, about the engine's "
         "numerics; hf-bf16 = transformers' bf16 path)")
     if args.bench:
@@ -760,7 +861,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--near-tie", type=float, default=0.05)
     ap.add_argument("--max-rel-l2", type=float, default=2e-2)
-    ap.add_argument("--min-top1", type=float, default=97.0)
+    ap.add_argument("--min-top1", type=float, default=97.0, help="%% top-1 agreement where the reference is not near a tie")
     ap.add_argument("--engine-timeout", type=int, default=600, help="seconds per engine command")
     ap.add_argument("--cleanup", action="store_true", help="delete each variant's weights and logits when done")
     args = ap.parse_args()

@@ -219,9 +219,13 @@ static void launch_attn(cu_backend *g, const attn_desc *rows_d, int n_rows_d, in
     }
     if (n_tile_d) {
         size_t sm = ((size_t)KT * (hd + KPAD) + (size_t)KT * hd + (size_t)QR * hd) * sizeof(float);
+        /* the limit is raised once per kernel, for the largest head this
+         * instantiation serves (NJ * 32), not for the first one it saw */
         static bool raised[17];
         if (!raised[NJ]) {
-            cu_fail(g, cudaFuncSetAttribute(k_attn_tile<NJ>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)sm),
+            const int top = NJ * 32;
+            size_t most = ((size_t)KT * (top + KPAD) + (size_t)KT * top + (size_t)QR * top) * sizeof(float);
+            cu_fail(g, cudaFuncSetAttribute(k_attn_tile<NJ>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)most),
                     "cudaFuncSetAttribute(k_attn_tile)");
             raised[NJ] = true;
         }
