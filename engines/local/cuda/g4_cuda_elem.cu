@@ -9,16 +9,22 @@
 
 static __device__ __forceinline__ float bf16_at(const bf16 *p, size_t i) { return __bfloat162float(p[i]); }
 
-__global__ void k_embed(const bf16 *__restrict__ table, int ld, int dim, const int32_t *__restrict__ ids, float scale,
-                        float *__restrict__ y) {
+/* lo: the remainder part of an f32 table (NULL for bf16 checkpoints). */
+__global__ void k_embed(const bf16 *__restrict__ table, const bf16 *__restrict__ lo, int ld, int dim,
+                        const int32_t *__restrict__ ids, float scale, float *__restrict__ y) {
     const int r = blockIdx.x;
-    const bf16 *src = table + (size_t)ids[r] * ld;
-    for (int i = threadIdx.x; i < dim; i += blockDim.x) y[(size_t)r * dim + i] = bf16_at(src, i) * scale;
+    const size_t row = (size_t)ids[r] * ld;
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) {
+        float v = bf16_at(table + row, i);
+        if (lo) v += bf16_at(lo + row, i);
+        y[(size_t)r * dim + i] = v * scale;
+    }
 }
 
 void cu_embed(cu_backend *g, const cu_weight *t, const int32_t *ids_dev, int n, float scale, float *y) {
     if (g->failed || n <= 0) return;
-    k_embed<<<(unsigned)n, 256, 0, g->stream>>>((const bf16 *)t->p, t->ld, t->cols, ids_dev, scale, y);
+    k_embed<<<(unsigned)n, 256, 0, g->stream>>>((const bf16 *)t->p, (const bf16 *)t->lo, t->ld, t->cols, ids_dev, scale,
+                                                 y);
     cu_check_launch(g, "k_embed");
 }
 
