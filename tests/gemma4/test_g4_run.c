@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "g4_cuda.h"
 #include "test_util.h"
 
 static char *run(const char *args, int *status) {
@@ -20,6 +22,59 @@ static char *run(const char *args, int *status) {
     while (p && (k = fread(out + n, 1, (1 << 20) - 1 - n, p)) > 0) n += k;
     *status = p ? pclose(p) : -1;
     return out;
+}
+
+static char *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    char *b = calloc(1, 1 << 24);
+    *len = f ? fread(b, 1, (1 << 24) - 1, f) : 0;
+    if (f) fclose(f);
+    return b;
+}
+
+/* --device cuda: on a machine without a GPU a one-line error, exit code 5
+ * (engine refused), and the database already there is not touched; with a
+ * GPU the same command runs. */
+static void check_device_flag(const char *dir) {
+    char db[1024], args[2048];
+    snprintf(db, sizeof db, "%s/r.db", dir);
+    size_t n0, n1;
+    char *before = slurp(db, &n0);
+    snprintf(args, sizeof args,
+             "--engine local --device cuda --model-path %s/tests/fixtures/gemma4/dense --suite mmlu --limit 2 --runs 1 "
+             "--db %s",
+             EVALBENCH_SOURCE_DIR, db);
+    int st;
+    char *out = run(args, &st);
+    if (eb_g4_cuda_device_count() == 0) {
+        CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 5, "--device cuda without a GPU exits 5:\n%s", out);
+        CHECK_MSG(strstr(out, "--device cuda") && strstr(out, "GPU") && strchr(out, '\n') == strrchr(out, '\n'),
+                  "one line naming the device:\n%s", out);
+        char *after = slurp(db, &n1);
+        CHECK_MSG(n0 > 0 && n0 == n1 && memcmp(before, after, n0) == 0, "the database is untouched");
+        free(after);
+        /* generate says the same, with the same exit code */
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "%s/harness/evalbench generate --device cuda --model-path %s/tests/fixtures/gemma4/dense "
+                 "--prompt-ids 2,10 --max-tokens 1 >/dev/null 2>&1",
+                 EVALBENCH_BINARY_DIR, EVALBENCH_SOURCE_DIR);
+        int g = system(cmd);
+        CHECK_MSG(WIFEXITED(g) && WEXITSTATUS(g) == 5, "generate --device cuda without a GPU exits 5 (%d)", g);
+    } else {
+        CHECK_MSG(st == 0, "--device cuda runs on the GPU:\n%s", out);
+    }
+    /* a device name that does not exist is refused the same way */
+    snprintf(args, sizeof args,
+             "--engine local --device tpu --model-path %s/tests/fixtures/gemma4/dense --suite mmlu --limit 2 --runs 1 "
+             "--db %s",
+             EVALBENCH_SOURCE_DIR, db);
+    free(out);
+    out = run(args, &st);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 5 && strstr(out, "expected cpu, cuda or cuda:N"),
+              "--device tpu is refused:\n%s", out);
+    free(out);
+    free(before);
 }
 
 int main(void) {
@@ -36,6 +91,7 @@ int main(void) {
     CHECK_MSG(strstr(out, "| humaneval |") && strstr(out, "| mmlu |"), "both suites reported:\n%s", out);
     CHECK_MSG(strstr(out, "8/8 complete") != NULL, "every item answered:\n%s", out);
     free(out);
+    check_device_flag(dir);
 
     snprintf(args, sizeof args,
              "--engine local --model-path %s/tests/fixtures/gemma4/moe --suite mmlu --mmlu-mode loglik --limit 4 "
