@@ -89,6 +89,11 @@ struct eb_engine {
     double price_out_per_mtok; /* USD per million output tokens */
     bool answers_by_item;    /* answers depend on the item, not only the prompt (oracle,
                                 replay): the response cache then keys on the item too */
+    char *identity;          /* what produces the answers, part of the response-cache key
+                                (NULL: the name and model say it all): the replay file's
+                                sha256; the local weights' fingerprint and backend build;
+                                a remote provider's base URL.  Two engines with one model
+                                label but different identities never share answers. */
     void *impl;
 };
 

@@ -12,6 +12,7 @@ char *eb_request_key(const eb_engine *e, const eb_request *req, char hash[65]) {
     cJSON_AddStringToObject(p, "engine", e->name);
     cJSON_AddStringToObject(p, "model", e->model ? e->model : "");
     if (e->quantization) cJSON_AddStringToObject(p, "quantization", e->quantization);
+    if (e->identity) cJSON_AddStringToObject(p, "identity", e->identity);
     cJSON_AddBoolToObject(p, "chat", req->chat);
     cJSON_AddBoolToObject(p, "add_bos", req->add_bos);
     cJSON *stop = cJSON_AddArrayToObject(p, "stop");

@@ -403,6 +403,7 @@ static void local_destroy(eb_engine *e) {
     pthread_cond_destroy(&L->done_cv);
     free(L);
     free(e->version);
+    free(e->identity);
     free(e->model);
     free(e->quantization);
     free(e);
@@ -492,6 +493,17 @@ int eb_local_create(const eb_engine_config *cfg, eb_engine **out, eb_err *err) {
     e->quantization = eb_strdup(L->lm->m->w.embed.dtype == EB_DT_BF16 ? "bf16" : "f32");
     e->supports_loglik = true;
     e->chat_default = true;
+    /* The checkpoint's fingerprint and the arithmetic that ran it: the CPU
+     * (f32) and the GPU (bf16 tensor-core products) give different logits,
+     * so their answers are never taken for each other's. */
+    {
+        char fp[65];
+        eb_local_model_fingerprint(L->lm, fp);
+        eb_buf id = {0};
+        eb_buf_printf(&id, "%s weights:%s", L->lm->gpu ? "evalbench-local-cuda-1 bf16-mma" : "evalbench-local-cpu-1 f32",
+                      fp);
+        e->identity = eb_buf_take(&id);
+    }
     e->impl = L;
     *out = e;
     return 0;

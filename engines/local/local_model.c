@@ -1,11 +1,13 @@
 #include "local_model.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fileio.h"
 #include "g4_cuda.h"
+#include "sha256.h"
 #include "strutil.h"
 
 static void add_stop(eb_local_model *lm, int32_t id) {
@@ -134,6 +136,41 @@ int eb_local_encode_prompt(const eb_local_model *lm, const char *system, const c
     if (rc == 0) rc = eb_tokenizer_encode(lm->tok, eb_buf_str(&text), text.len, 0, ids, n, err);
     eb_buf_free(&text);
     return rc;
+}
+
+static void hash_file(eb_sha256_ctx *c, const char *dir, const char *name) {
+    char *path = eb_path_join(dir, name);
+    char *text = NULL;
+    size_t len = 0;
+    eb_err err = {0};
+    eb_sha256_update(c, name, strlen(name) + 1);
+    if (eb_file_exists(path) && eb_read_file(path, &text, &len, &err) == 0) eb_sha256_update(c, text, len);
+    free(text);
+    free(path);
+}
+
+void eb_local_model_fingerprint(const eb_local_model *lm, char hex[65]) {
+    eb_sha256_ctx c;
+    eb_sha256_init(&c);
+    hash_file(&c, lm->dir, "config.json");
+    hash_file(&c, lm->dir, "tokenizer.json");
+    hash_file(&c, lm->dir, "generation_config.json");
+    const eb_st_set *st = &lm->m->st;
+    for (size_t i = 0; i < st->n_files; i++) {
+        const eb_st_file *f = &st->files[i];
+        const char *slash = strrchr(f->path, '/');
+        const char *base = slash ? slash + 1 : f->path;
+        char size[32];
+        snprintf(size, sizeof size, "%zu", f->size);
+        eb_sha256_update(&c, base, strlen(base) + 1);
+        eb_sha256_update(&c, size, strlen(size) + 1);
+        uint64_t hl = 0;
+        if (f->size >= 8) memcpy(&hl, f->map, 8);
+        /* validated at open: the header lies inside the file */
+        size_t n = f->size >= 8 && hl <= f->size - 8 ? (size_t)hl + 8 : (f->size < 8 ? f->size : 8);
+        eb_sha256_update(&c, f->map, n);
+    }
+    eb_sha256_final_hex(&c, hex);
 }
 
 bool eb_local_is_stop(const eb_local_model *lm, int32_t id) {

@@ -45,6 +45,13 @@ int eb_local_encode_prompt(const eb_local_model *lm, const char *system, const c
                            int32_t **ids, size_t *n, eb_err *err);
 bool eb_local_is_stop(const eb_local_model *lm, int32_t id);
 
+/* What answers, as a hex sha256: config.json, tokenizer.json and
+ * generation_config.json as bytes, and for each safetensors file its name,
+ * size and header (names, shapes, dtypes and offsets of every tensor), so a
+ * different checkpoint at a path with the same name is another model,
+ * without reading gigabytes of weights. */
+void eb_local_model_fingerprint(const eb_local_model *lm, char hex[65]);
+
 /* Feeds ids to s in pieces; `all` (n x vocab) receives every position's
  * logits, `last` (vocab) the last position's; either may be NULL. */
 int eb_local_prefill(eb_local_model *lm, eb_g4_seq *s, const int32_t *ids, size_t n, float *all, float *last,

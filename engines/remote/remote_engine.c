@@ -586,6 +586,7 @@ static void remote_destroy(eb_engine *e) {
     }
     free(r->fatal);
     free(r->eng.version);
+    free(r->eng.identity);
     free(r->eng.model);
     free(r);
 }
@@ -676,6 +677,13 @@ int eb_remote_create(const char *provider, const eb_engine_config *cfg, const eb
     r->eng.name = prov->name;
     r->eng.version = eb_strdup(EB_REMOTE_VERSION);
     r->eng.model = eb_strdup(cfg->model);
+    /* the same model name on another server (a local vLLM, a proxy) is
+     * another answerer */
+    {
+        size_t n = strlen(prov->name) + strlen(base) + 2;
+        r->eng.identity = eb_malloc(n);
+        snprintf(r->eng.identity, n, "%s %s", prov->name, base);
+    }
     r->eng.quantization = NULL;
     r->eng.supports_loglik = prov->supports_loglik;
     r->eng.chat_default = true;

@@ -16,6 +16,7 @@
 #include "item.h"
 #include "jsonutil.h"
 #include "queue.h"
+#include "sha256.h"
 
 typedef struct entry {
     char *key; /* suite \x1f item_id \x1f run (or "*") */
@@ -172,6 +173,7 @@ static void replay_free(replay *r) {
 
 static void replay_destroy(eb_engine *e) {
     replay_free(e->impl);
+    free(e->identity);
     free(e->version);
     free(e->model);
     free(e->quantization);
@@ -192,6 +194,8 @@ int eb_replay_create(const eb_engine_config *cfg, eb_engine **out, eb_err *err) 
         return -1;
     }
     int rc = eb_jsonl_each(cfg->replay_file, text, on_line, r, err);
+    char sha[65];
+    eb_sha256_hex(text, len, sha);
     free(text);
     if (rc != 0) {
         replay_free(r);
@@ -206,6 +210,8 @@ int eb_replay_create(const eb_engine_config *cfg, eb_engine **out, eb_err *err) 
     e->supports_loglik = true;
     e->chat_default = true;
     e->answers_by_item = true;
+    /* another file under the same --model label gives other answers */
+    e->identity = eb_strdup(sha);
     e->impl = r;
     *out = e;
     return 0;
