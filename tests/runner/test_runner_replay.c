@@ -46,8 +46,9 @@ static void write_replay(const char *path, const eb_suite *s, size_t n, long ski
 
 int cmd_report(int argc, char **argv);
 
-/* Run 1 sent every request (cost 0.5 each); run 2 was answered from run 1's
- * responses: the report charges run 2 nothing and says how many it reused. */
+/* Run 1 sent every request (cost 0.5 each); run 2 (the replay file had
+ * changed) paid for all but two; run 3 was answered from run 2's responses:
+ * the report charges it nothing and says how many it reused. */
 static void check_report_costs(const char *db_path, size_t n) {
     char out[256];
     snprintf(out, sizeof out, "%s.report.json", db_path);
@@ -71,13 +72,17 @@ static void check_report_costs(const char *db_path, size_t n) {
             CHECK_NEAR(cost, 0.5 * 2 * (double)n, 1e-9);
             CHECK_NEAR(reused, 0, 0);
             seen++;
-        } else if (id == 2) {
+        } else if (id == 2) { /* the changed file: its two reused answers are free */
+            CHECK_NEAR(cost, 0.5 * 2 * (double)(n - 1), 1e-9);
+            CHECK_NEAR(reused, 2, 0);
+            seen++;
+        } else if (id == 3) {
             CHECK_NEAR(cost, 0, 1e-12);
             CHECK_NEAR(reused, 2 * (double)n, 0);
             seen++;
         }
     }
-    CHECK_INT(seen, 2);
+    CHECK_INT(seen, 3);
     cJSON_Delete(j);
 }
 
@@ -136,8 +141,16 @@ int main(void) {
     CHECK_INT(total, 2 * N);
     CHECK_INT(correct, 20); /* item 7 (7 % 4 == 3) is answered correctly now */
 
-    /* A new run with the same requests is answered from the cache. */
+    /* A new run: the file changed, so it is another answerer, and only the
+     * two responses already taken from this version of the file are
+     * reused; the rest are asked again. */
     CHECK(fixture_new_run(&f, 3) == 0);
+    CHECK(fixture_run(&f, 2, &st, &err) == 0);
+    CHECK_INT(st.from_cache, 2);
+    CHECK_INT(st.requested, 2 * (N - 1));
+
+    /* Another run with the same file and requests: all from the cache. */
+    CHECK(fixture_new_run(&f, 4) == 0);
     CHECK(fixture_run(&f, 2, &st, &err) == 0);
     CHECK_INT(st.from_cache, 2 * N);
     CHECK_INT(st.requested, 0);
