@@ -39,13 +39,15 @@ bool eb_json_num(const cJSON *obj, const char *field, double *out, eb_jloc loc, 
     return false;
 }
 
-int eb_jsonl_each(const char *file, char *text, eb_jsonl_cb cb, void *ctx, eb_err *err) {
+int eb_jsonl_each(const char *file, const char *text, size_t len, eb_jsonl_cb cb, void *ctx, eb_err *err) {
     long line = 0;
-    char *p = text;
-    while (*p) {
-        char *nl = strchr(p, '\n');
+    const char *p = text, *end_all = text + len;
+    while (p < end_all) {
+        const char *nl = memchr(p, '\n', (size_t)(end_all - p));
         line++;
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end_all - p);
+        const char *nul = memchr(p, '\0', n);
+        if (nul) return eb_err_set(err, "%s:%ld: NUL byte at column %ld", file, line, (long)(nul - p) + 1);
         /* skip blank lines */
         size_t i = 0;
         while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')) i++;
@@ -55,6 +57,13 @@ int eb_jsonl_each(const char *file, char *text, eb_jsonl_cb cb, void *ctx, eb_er
             if (!obj) {
                 long col = end ? (long)(end - p) + 1 : 0;
                 return eb_err_set(err, "%s:%ld: invalid JSON near column %ld", file, line, col);
+            }
+            const char *rest = end ? end : p + n;
+            while (rest < p + n && (*rest == ' ' || *rest == '\t' || *rest == '\r')) rest++;
+            if (rest < p + n) {
+                cJSON_Delete(obj);
+                return eb_err_set(err, "%s:%ld: unexpected text after the JSON object at column %ld (one object per line)",
+                                  file, line, (long)(rest - p) + 1);
             }
             if (!cJSON_IsObject(obj)) {
                 cJSON_Delete(obj);

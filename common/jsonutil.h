@@ -23,9 +23,12 @@ const char *eb_json_str_opt(const cJSON *obj, const char *field);
 /* Required number (integers accepted as numbers; numeric strings too). */
 bool eb_json_num(const cJSON *obj, const char *field, double *out, eb_jloc loc, eb_err *err);
 
-/* Iterates over the lines of a JSONL buffer, parsing each non-empty line.
- * The callback returns 0 to continue, -1 to stop with an error. */
+/* Iterates over the lines of a JSONL buffer of len bytes, parsing each
+ * non-empty line, which must hold exactly one JSON object: a NUL byte, a
+ * second value or anything but whitespace after the object is an error
+ * naming file and line (nothing after it is silently dropped).  The callback
+ * returns 0 to continue, -1 to stop with an error. */
 typedef int (*eb_jsonl_cb)(const cJSON *obj, eb_jloc loc, void *ctx, eb_err *err);
-int eb_jsonl_each(const char *file, char *text, eb_jsonl_cb cb, void *ctx, eb_err *err);
+int eb_jsonl_each(const char *file, const char *text, size_t len, eb_jsonl_cb cb, void *ctx, eb_err *err);
 
 #endif

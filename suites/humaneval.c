@@ -60,7 +60,7 @@ static int load_jsonl(const char *data_dir, const char *rel, eb_jsonl_cb cb, loa
     size_t len;
     int rc = eb_read_file(path, &text, &len, err);
     if (rc == 0) {
-        rc = eb_jsonl_each(path, text, cb, c, err);
+        rc = eb_jsonl_each(path, text, len, cb, c, err);
         free(text);
     }
     free(path);

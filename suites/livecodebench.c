@@ -164,7 +164,7 @@ static int load_official(const eb_suite_options *opt, eb_suite *s, eb_err *err) 
             free(path);
             return -1;
         }
-        int rc = eb_jsonl_each(path, text, on_official, &c, err);
+        int rc = eb_jsonl_each(path, text, len, on_official, &c, err);
         free(text);
         free(path);
         if (rc != 0) return -1;

@@ -74,7 +74,7 @@ int eb_math_load(const eb_suite_options *opt, eb_suite *s, eb_err *err) {
     load_ctx c = {s, 0, full};
     int rc = eb_read_file(path, &text, &len, err);
     if (rc == 0) {
-        rc = eb_jsonl_each(path, text, on_row, &c, err);
+        rc = eb_jsonl_each(path, text, len, on_row, &c, err);
         free(text);
     }
     free(path);

@@ -161,7 +161,7 @@ int main(int argc, char **argv) {
     size_t len = 0;
     eb_err err = {{0}};
     programs progs = {0};
-    if (eb_read_file(path, &text, &len, &err) < 0 || eb_jsonl_each(path, text, add_program, &progs, &err) < 0) {
+    if (eb_read_file(path, &text, &len, &err) < 0 || eb_jsonl_each(path, text, len, add_program, &progs, &err) < 0) {
         fprintf(stderr, "bench_sandbox: %s\n", err.msg);
         free(text);
         return 3;

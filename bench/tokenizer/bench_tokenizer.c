@@ -145,7 +145,7 @@ int main(int argc, char **argv) {
     char path[4096], *buf;
     size_t len;
     snprintf(path, sizeof path, "%s/livecodebench/qwq_livecodebench_v5_2408_2502_prompts.jsonl", data);
-    if (eb_read_file(path, &buf, &len, &err) || eb_jsonl_each(path, buf, add_lcb, &sets[1], &err)) die(path, &err);
+    if (eb_read_file(path, &buf, &len, &err) || eb_jsonl_each(path, buf, len, add_lcb, &sets[1], &err)) die(path, &err);
     free(buf);
     eb_buf joined = {0};
     for (int i = 0; i < 2; i++)

@@ -193,7 +193,7 @@ int eb_replay_create(const eb_engine_config *cfg, eb_engine **out, eb_err *err) 
         replay_free(r);
         return -1;
     }
-    int rc = eb_jsonl_each(cfg->replay_file, text, on_line, r, err);
+    int rc = eb_jsonl_each(cfg->replay_file, text, len, on_line, r, err);
     char sha[65];
     eb_sha256_hex(text, len, sha);
     free(text);

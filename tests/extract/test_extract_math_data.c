@@ -52,7 +52,7 @@ static void check_cross_problem(void) {
     size_t len = 0;
     eb_err err = {{0}};
     CHECK_MSG(eb_read_file(path, &text, &len, &err) == 0, "%s", err.msg);
-    if (text) CHECK_MSG(eb_jsonl_each(path, text, collect, &a, &err) == 0, "%s", err.msg);
+    if (text) CHECK_MSG(eb_jsonl_each(path, text, len, collect, &a, &err) == 0, "%s", err.msg);
     char *norm[600];
     for (int i = 0; i < a.n; i++) norm[i] = eb_math_normalize(a.v[i]);
     int equivalent = 0, unexplained = 0;
@@ -188,7 +188,7 @@ static void run_file(const char *name, eb_jsonl_cb cb, counts *c) {
     int rc = eb_read_file(path, &text, &len, &err);
     CHECK_MSG(rc == 0, "%s", err.msg);
     if (rc == 0) {
-        rc = eb_jsonl_each(path, text, cb, c, &err);
+        rc = eb_jsonl_each(path, text, len, cb, c, &err);
         CHECK_MSG(rc == 0, "%s", err.msg);
     }
     free(text);

@@ -167,7 +167,7 @@ static void run_jsonl(const char *file, eb_jsonl_cb cb) {
     int rc = eb_read_file(file, &data, &len, &err);
     CHECK_MSG(rc == 0, "%s", err.msg);
     if (rc) return;
-    CHECK_MSG(eb_jsonl_each(file, data, cb, NULL, &err) == 0, "%s", err.msg);
+    CHECK_MSG(eb_jsonl_each(file, data, len, cb, NULL, &err) == 0, "%s", err.msg);
     free(data);
 }
 

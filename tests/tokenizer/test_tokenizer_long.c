@@ -44,7 +44,7 @@ int main(void) {
     snprintf(path, sizeof path, "%s/livecodebench/qwq_livecodebench_v5_2408_2502_prompts.jsonl", eb_test_data_dir());
     CHECK_MSG(eb_read_file(path, &data, &len, &err) == 0, "%s", err.msg);
     if (!data) return eb_test_finish();
-    CHECK_MSG(eb_jsonl_each(path, data, add_prompt, &a, &err) == 0, "%s", err.msg);
+    CHECK_MSG(eb_jsonl_each(path, data, len, add_prompt, &a, &err) == 0, "%s", err.msg);
     free(data);
     snprintf(path, sizeof path, "%s/mmlu/data/test/professional_law_test.csv", eb_test_data_dir());
     CHECK_MSG(eb_read_file(path, &data, &len, &err) == 0, "%s", err.msg);
