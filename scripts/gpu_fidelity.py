@@ -340,15 +340,15 @@ def route_by_code(model, gen, post_scale):
     expert_group[perm(E)] = torch.arange(E, device=dev) // K  # a random partition into groups of K
     token_group = torch.randint(0, groups, (V,), generator=gen, device=dev)
     # The router sees z = x / rms(x) * scale / sqrt(H); on the code dim x is
-    # ROUTE_CODE * sqrt(H) (times the layer scalars), and rms(x) is about
-    # post_scale * sqrt(layers) from the layers' additions.
-    rms_x = post_scale * math.sqrt(cfg.num_hidden_layers)
-    gain = ROUTE_GAP * rms_x / (ROUTE_CODE * 1.25)  # 1.25: mean router.scale on the code dims
+    # ROUTE_CODE * sqrt(H) (times the layer scalars, as is everything else),
+    # and at layer i's router rms(x) is about post_scale * sqrt(2i + 1) from
+    # the additions so far.  1.25: mean router.scale on the code dims.
     w_dtype = model.model.embed_tokens.weight.dtype
     with torch.no_grad():
         emb = model.model.embed_tokens.weight
         emb[torch.arange(V, device=dev), code_dims[token_group]] = ROUTE_CODE
-        for layer in model.model.layers:
+        for i, layer in enumerate(model.model.layers):
+            gain = ROUTE_GAP * post_scale * math.sqrt(2 * i + 1) / (ROUTE_CODE * 1.25)
             layer.post_attention_layernorm.weight[code_dims] = 0.0
             layer.post_feedforward_layernorm.weight[code_dims] = 0.0
             layer.router.scale[code_dims] = torch.empty(groups, dtype=w_dtype, device=dev).uniform_(1.0, 1.5, generator=gen)

@@ -89,6 +89,29 @@ static void compute_fingerprint(eb_suite *s, long limit) {
     eb_sha256_final_hex(&c, s->fingerprint);
 }
 
+static int cmp_item_ptr(const void *a, const void *b) {
+    const eb_item *x = *(const eb_item *const *)a, *y = *(const eb_item *const *)b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x < y ? -1 : x > y);
+}
+
+/* Two items with one id would share one score row: the run could never be
+ * complete, and one of them would never be scored.  Refused, naming both. */
+static int check_unique_ids(const eb_suite *s, eb_err *err) {
+    const eb_item **v = eb_malloc((s->n_items ? s->n_items : 1) * sizeof *v);
+    for (size_t i = 0; i < s->n_items; i++) v[i] = &s->items[i];
+    qsort(v, s->n_items, sizeof *v, cmp_item_ptr);
+    int rc = 0;
+    for (size_t i = 1; i < s->n_items && rc == 0; i++)
+        if (strcmp(v[i - 1]->id, v[i]->id) == 0)
+            rc = eb_err_set(err, "suite %s: item id \"%s\" appears twice: items %zu and %zu (of %s and %s)", s->name,
+                            v[i]->id, (size_t)(v[i - 1] - s->items) + 1, (size_t)(v[i] - s->items) + 1,
+                            v[i - 1]->source_file ? v[i - 1]->source_file : "?",
+                            v[i]->source_file ? v[i]->source_file : "?");
+    free(v);
+    return rc;
+}
+
 int eb_suite_load(const char *name, const eb_suite_options *opt, eb_suite *out, eb_err *err) {
     memset(out, 0, sizeof *out);
     int rc;
@@ -114,6 +137,10 @@ int eb_suite_load(const char *name, const eb_suite_options *opt, eb_suite *out, 
     if (out->n_items == 0) {
         eb_suite_free(out);
         return eb_err_set(err, "suite %s: no items selected from %s", name, opt->data_dir);
+    }
+    if (check_unique_ids(out, err) != 0) {
+        eb_suite_free(out);
+        return -1;
     }
     apply_limit(out, opt->limit);
     compute_fingerprint(out, opt->limit);

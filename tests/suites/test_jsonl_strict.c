@@ -2,7 +2,8 @@
  * objects on one line or trailing text after an object is an error naming
  * the file and line, never a silently shorter dataset or replay file.  Checked
  * on the parser itself and through the real MATH-500 loader on a copy of the
- * real file with one line damaged. */
+ * real file with one line damaged.  Item ids are unique within a suite: a
+ * duplicated line is refused at load, naming both positions. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,8 +77,49 @@ static void check_loader(void) {
     CHECK(system(cmd) == 0);
 }
 
+/* A copy of MATH-500 whose first line appears again at the end: the
+ * duplicate id is refused with both positions. */
+static void check_duplicate_ids(void) {
+    char dir[] = "/tmp/eb_dupid_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char src[1024], sub[1100], dst[1200];
+    snprintf(src, sizeof src, "%s/math/math500_test.jsonl", eb_test_data_dir());
+    snprintf(sub, sizeof sub, "%s/math", dir);
+    snprintf(dst, sizeof dst, "%s/math500_test.jsonl", sub);
+    mkdir(sub, 0755);
+    char *text = NULL;
+    size_t len = 0;
+    eb_err err = {{0}};
+    CHECK_MSG(eb_read_file(src, &text, &len, &err) == 0, "%s", err.msg);
+    const char *nl = text ? memchr(text, '\n', len) : NULL;
+    CHECK(nl != NULL);
+    if (nl) {
+        size_t first = (size_t)(nl - text) + 1;
+        char *both = malloc(len + first + 1);
+        memcpy(both, text, len);
+        size_t n = len;
+        if (both[n - 1] != '\n') both[n++] = '\n';
+        memcpy(both + n, text, first);
+        CHECK(eb_write_file_atomic(dst, both, n + first, &err) == 0);
+        free(both);
+        eb_suite_options o = {0};
+        o.data_dir = dir;
+        o.style = EB_PROMPT_CHAT;
+        eb_suite s;
+        int rc = eb_suite_load("math", &o, &s, &err);
+        CHECK_MSG(rc != 0, "a duplicated item id is refused");
+        CHECK_MSG(strstr(err.msg, "appears twice: items 1 and 501") != NULL, "both positions named: %s", err.msg);
+        if (rc == 0) eb_suite_free(&s);
+    }
+    free(text);
+    char cmd[1300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void) {
     check_parser();
     check_loader();
+    check_duplicate_ids();
     return eb_test_finish();
 }
