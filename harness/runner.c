@@ -319,6 +319,7 @@ int eb_runner_execute(const eb_runner_config *c, eb_runner_stats *stats, eb_err 
     int concurrency = c->concurrency > 0 ? c->concurrency : 1;
     enum { BATCH = 64 };
     eb_response batch[BATCH];
+    int idle_polls = 0;
     while (rc == 0) {
         if (stop_signals >= 2) { /* a second Ctrl-C: stop waiting for requests in flight */
             stats->interrupted = true;
@@ -345,7 +346,15 @@ int eb_runner_execute(const eb_runner_config *c, eb_runner_stats *stats, eb_err 
          * capacity for more (its limit recovers over time): waiting in poll
          * instead of spinning. */
         if (r.in_flight > 0 || (!stopping && r.next_job < r.n_jobs)) {
+            /* About to wait with nothing new in hand: commit what arrived, so
+             * a slow engine's answers are safe (and the file unlocked for
+             * other writers) while the next one is on its way. */
+            if (idle_polls > 0 && eb_db_commit(c->db, err) != 0) {
+                rc = -1;
+                break;
+            }
             int n = c->engine->ops->poll(c->engine, batch, BATCH, pool_busy ? 5 : 50, err);
+            idle_polls = n == 0 ? idle_polls + 1 : 0;
             if (n < 0) {
                 rc = eb_err_prefix(err, "%s engine", c->engine->name);
                 break;

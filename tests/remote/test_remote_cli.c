@@ -161,6 +161,41 @@ static void crash_and_resume(void) {
            stored_before, lost, stat_now("billed"));
 }
 
+/* A slow engine: every answer is committed while the runner waits for the
+ * next, so another process sees it and can write to the same file, and a
+ * kill -9 loses nothing the server had sent. */
+static void slow_engine_commits(void) {
+    char db[128], log[128];
+    snprintf(db, sizeof db, "%s/slow.db", dir);
+    snprintf(log, sizeof log, "%s/slow.log", dir);
+    CHECK_INT(eb_fake_post(&srv, "/__reset", "{}"), 0);
+    CHECK_INT(eb_fake_post(&srv, "/__control",
+                           "{\"fault_rate\": 1.0, \"max_faulty_attempts\": 100, \"kinds\": [\"slow\"],"
+                           " \"slow_s\": 1.5}"),
+              0);
+    char *argv[] = {EVALBENCH, "run", "--engine", "openai", "--base-url", srv.openai_base, "--model", "gpt-4.1",
+                    "--suite", "math", "--limit", "4", "--runs", "1", "--db", db, "--data",
+                    (char *)eb_test_data_dir(), "--concurrency", "1", NULL};
+    pid_t pid = spawn(argv, log);
+    double deadline = eb_now_ms() + 30000;
+    while (stat_now("billed") < 1 && eb_now_ms() < deadline) eb_sleep_ms(10);
+    eb_sleep_ms(500); /* the first answer is in; the second is 1 s away */
+    CHECK_MSG(sql_count(db, "SELECT COUNT(*) FROM responses") == 1,
+              "the first answer is committed while the runner waits for the second");
+    sqlite3 *h = NULL;
+    int wrc = sqlite3_open(db, &h);
+    if (wrc == SQLITE_OK) {
+        sqlite3_busy_timeout(h, 300);
+        wrc = sqlite3_exec(h, "BEGIN IMMEDIATE; ROLLBACK;", NULL, NULL, NULL);
+    }
+    CHECK_MSG(wrc == SQLITE_OK, "another process can write meanwhile (%s)", h ? sqlite3_errmsg(h) : "open failed");
+    sqlite3_close(h);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    CHECK_INT(sql_count(db, "SELECT COUNT(*) FROM responses"), 1);
+    CHECK_INT(eb_fake_post(&srv, "/__control", "{\"fault_rate\": 0}"), 0);
+}
+
 int main(void) {
     if (access(EVALBENCH, X_OK) != 0) {
         CHECK(!"evalbench binary built");
@@ -176,6 +211,7 @@ int main(void) {
     faulty_run("gemini", "gemini-2.5-flash", "mmlu,math", 40, 80);
     fatal_run();
     crash_and_resume();
+    slow_engine_commits();
     eb_fake_stop(&srv);
     char rm[128];
     snprintf(rm, sizeof rm, "rm -rf %s", dir);
