@@ -35,6 +35,9 @@ void eb_run_spec_free(eb_run_spec *s) {
 int eb_run_spec_validate(const eb_run_spec *s, eb_err *err) {
     if (!s->engine) return eb_err_set(err, "--engine is required (see evalbench run --help)");
     if (!s->suites || !*s->suites) return eb_err_set(err, "--suite is required (mmlu,humaneval,math,livecodebench)");
+    size_t sl = strlen(s->suites);
+    if (strstr(s->suites, ",,") || s->suites[0] == ',' || s->suites[sl - 1] == ',')
+        return eb_err_set(err, "--suite \"%s\": an empty suite name between commas", s->suites);
     char **names;
     size_t n = eb_split(s->suites, ',', &names);
     int rc = n == 0 ? eb_err_set(err, "--suite: no suite named") : 0;
@@ -47,7 +50,14 @@ int eb_run_spec_validate(const eb_run_spec *s, eb_err *err) {
     eb_strv_free(names, n);
     if (rc) return rc;
     if (s->n_runs < 1 || s->n_runs > 1000) return eb_err_set(err, "--runs must be between 1 and 1000, got %ld", s->n_runs);
-    if (s->temperature < 0 || s->temperature > 5) return eb_err_set(err, "--temperature must be in [0, 5], got %g", s->temperature);
+    /* written so that NaN fails too */
+    if (!(s->temperature >= 0 && s->temperature <= 5))
+        return eb_err_set(err, "--temperature must be in [0, 5], got %g", s->temperature);
+    /* options an engine cannot start without are usage errors, not refusals */
+    if (strcmp(s->engine, "replay") == 0 && (!s->replay_file || !*s->replay_file))
+        return eb_err_set(err, "--engine replay needs --replay FILE.jsonl");
+    if (strcmp(s->engine, "local") == 0 && (!s->model_path || !*s->model_path))
+        return eb_err_set(err, "--engine local needs --model-path DIR (a Gemma 4 checkpoint directory)");
     if (s->limit < 0) return eb_err_set(err, "--limit must be >= 0, got %ld", s->limit);
     if (s->concurrency < 1 || s->concurrency > 4096) return eb_err_set(err, "--concurrency must be between 1 and 4096, got %ld", s->concurrency);
     if (s->jobs < 0 || s->jobs > 1024) return eb_err_set(err, "--jobs must be between 0 and 1024, got %ld", s->jobs);

@@ -202,6 +202,11 @@ int cmd_sandbox_run(int argc, char **argv) {
         if (strcmp(a, "--") == 0) {
             i++;
             break;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("usage: evalbench sandbox-run [--time S] [--mem MB] [--output BYTES] [--fast] [--no-fork] [--info] "
+                   "-- CMD [ARGS...]\n\nRuns CMD in the sandbox that scores generated code and prints its verdict, "
+                   "CPU and wall time and peak memory.\n");
+            return 0;
         } else if (strcmp(a, "--time") == 0 && i + 1 < argc) {
             if (parse_double(argv[++i], &wall) < 0) return usage("--time needs a positive number of seconds");
         } else if (strcmp(a, "--mem") == 0 && i + 1 < argc) {

@@ -21,13 +21,21 @@
 
 int cmd_generate(int argc, char **argv);
 
+#define GENERATE_USAGE                                                                                           \
+    "usage: evalbench generate --model-path DIR (--prompt TEXT | --prompt-ids 2,17,...) [--chat] [--system TEXT]\n" \
+    "       [--no-bos] [--max-tokens N] [--temperature T --seed S] [--print-ids] [--logits-out FILE.npy]\n"        \
+    "       [--device cpu|cuda|cuda:N]\n"
+
+static int help(void) {
+    printf("%s\nRuns one prompt through the local Gemma 4 engine and prints the completion (or, with --print-ids,\n"
+           "the generated token ids). --logits-out writes the float32 logits of every prompt position as a\n"
+           "[prompt_len, vocab] .npy array. --device defaults to the GPU when one is visible.\n",
+           GENERATE_USAGE);
+    return EB_EXIT_OK;
+}
+
 static int usage(const char *msg) {
-    fprintf(stderr,
-            "evalbench generate: %s\n"
-            "usage: evalbench generate --model-path DIR (--prompt TEXT | --prompt-ids 2,17,...) [--chat] [--system TEXT]\n"
-            "       [--no-bos] [--max-tokens N] [--temperature T --seed S] [--print-ids] [--logits-out FILE.npy]\n"
-            "       [--device cpu|cuda|cuda:N]\n",
-            msg);
+    fprintf(stderr, "evalbench generate: %s\n" GENERATE_USAGE, msg);
     return EB_EXIT_USAGE;
 }
 
@@ -57,6 +65,7 @@ int cmd_generate(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) return help();
         if (!strcmp(a, "--chat")) chat = true;
         else if (!strcmp(a, "--print-ids")) print_ids = true;
         else if (!strcmp(a, "--no-bos")) no_bos = true;

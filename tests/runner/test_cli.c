@@ -26,7 +26,14 @@ int main(void) {
     expect("run --suite mmlu", 2, "--engine is required");
     expect("run --engine oracle --suite mmlu --data /nonexistent/evalbench-data --db /tmp/eb_cli_unused.db", 3,
            "/nonexistent/evalbench-data/mmlu/data/test");
-    expect("run --engine replay --suite math --data /tmp", 5, "--replay FILE");
+    /* a missing engine option is a usage error (2); an engine that cannot run
+     * (no GPU) is a refusal (5, tests/gemma4/test_g4_run.c) */
+    expect("run --engine replay --suite math --data /tmp", 2, "--replay FILE");
+    expect("run --engine local --suite math --data /tmp", 2, "--model-path DIR");
+    expect("run --engine oracle --suite mmlu,,math", 2, "empty suite name");
+    expect("run --engine oracle --suite math --temperature nan", 2, "--temperature must be in [0, 5]");
+    expect("generate --help", 0, "usage: evalbench generate");
+    expect("sandbox-run --help", 0, "usage: evalbench sandbox-run");
     expect("resume abc", 2, "expected a run id");
     snprintf(args, sizeof args, "suites --data %s", data);
     expect(args, 0, "| mmlu | 14042 | 57 |");
