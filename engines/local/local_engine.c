@@ -132,7 +132,13 @@ static void score(local *L, job *j) {
         size_t cn = 0;
         rc = eb_tokenizer_encode(lm->tok, j->conts[c], strlen(j->conts[c]), 0, &cid, &cn, &err);
         if (rc == 0 && cn == 0) rc = eb_err_set(&err, "continuation %zu encodes to no tokens", c);
-        if (rc == 0) {
+        if (rc == 0 && cn == 1) {
+            /* one token (MMLU's " A"): its log-probability is in the prompt's
+             * last row; running it through the model would only produce
+             * logits nobody reads */
+            r.logprobs[c] = eb_logprob(last, V, cid[0]);
+            tokens += 1;
+        } else if (rc == 0) {
             float *all = eb_malloc(cn * (size_t)V * sizeof *all);
             eb_g4_seq *s = eb_g4_seq_fork(lm->m, base);
             rc = eb_local_prefill(lm, s, cid, cn, all, NULL, &err);
