@@ -98,6 +98,9 @@ int eb_suite_score(const eb_suite *s, const eb_item *it, const eb_suite_options 
     out->correct_plus = -1;
     char *text = eb_strip_reasoning(raw ? raw : "");
     if (!text) text = eb_strdup("");
+    /* code keeps its indentation: no trim before the program is assembled */
+    char *code_text = eb_remove_reasoning(raw ? raw : "");
+    if (!code_text) code_text = eb_strdup("");
     int rc = 0;
     if (strcmp(s->name, "mmlu") == 0) {
         rc = score_mmlu(it, text, logprobs, n_logprobs, out);
@@ -107,7 +110,7 @@ int eb_suite_score(const eb_suite *s, const eb_item *it, const eb_suite_options 
         if (!ex) {
             rc = eb_err_set(err, "HumanEval scoring needs the code sandbox");
         } else {
-            char *solution = humaneval_solution(it, opt, text);
+            char *solution = humaneval_solution(it, opt, code_text);
             rc = eb_score_humaneval(it, solution, ex, out, err);
             if (!out->extracted) out->extracted = solution;
             else free(solution);
@@ -118,9 +121,9 @@ int eb_suite_score(const eb_suite *s, const eb_item *it, const eb_suite_options 
         } else {
             /* Upstream LiveCodeBench gives up (empty program) when the response
              * has fewer than two fence lines; so do we. */
-            char *code = opt->style == EB_PROMPT_COMPLETION ? eb_strdup(text)
-                         : count_fence_lines(text) >= 2 ? eb_extract_code_block(text, "python")
-                                                        : NULL;
+            char *code = opt->style == EB_PROMPT_COMPLETION ? eb_strdup(code_text)
+                         : count_fence_lines(code_text) >= 2 ? eb_extract_code_block(code_text, "python")
+                                                             : NULL;
             if (!code || !code[0]) {
                 out->correct = 0;
                 out->extracted = code ? code : eb_strdup("");
@@ -135,6 +138,7 @@ int eb_suite_score(const eb_suite *s, const eb_item *it, const eb_suite_options 
         rc = eb_err_set(err, "no scorer for suite %s", s->name);
     }
     free(text);
+    free(code_text);
     if (rc == 0 && !out->verdict) set_verdict(out, out->correct ? "correct" : "wrong");
     return rc;
 }

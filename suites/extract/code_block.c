@@ -47,6 +47,19 @@ static bool tag_matches(const char *text, const block *b, const char *hint) {
     return n == lh && strncasecmp(tag, hint, n) == 0;
 }
 
+/* text[0, n) without leading blank lines and trailing whitespace; the first
+ * kept line keeps its indentation. */
+static char *trim_blank_lines(const char *text, size_t n) {
+    size_t s = 0, line = 0;
+    while (s < n && isspace((unsigned char)text[s])) {
+        if (text[s] == '\n') line = s + 1;
+        s++;
+    }
+    if (s == n) return eb_strdup("");
+    while (n > line && isspace((unsigned char)text[n - 1])) n--;
+    return eb_strndup(text + line, n - line);
+}
+
 char *eb_extract_code_block(const char *text, const char *language_hint) {
     if (!text) return NULL;
     size_t cap = 8, nb = 0;
@@ -79,8 +92,18 @@ char *eb_extract_code_block(const char *text, const char *language_hint) {
     }
 
     char *result;
-    if (nb == 0) {
-        result = eb_trim_dup(text);
+    /* a lone fence with only blank text after it closes what came before */
+    bool lone_close = false;
+    if (nb == 1 && blocks[0].body_end == strlen(text)) {
+        lone_close = true;
+        for (size_t k = blocks[0].body_start; k < blocks[0].body_end && lone_close; k++)
+            lone_close = isspace((unsigned char)text[k]) != 0;
+    }
+    if (nb == 0 || lone_close) {
+        size_t e = nb == 0 ? strlen(text) : blocks[0].tag_start;
+        if (nb) /* back to the start of the fence's line */
+            while (e > 0 && text[e - 1] != '\n') e--;
+        result = trim_blank_lines(text, e);
     } else {
         long pick = -1;
         bool hinted = language_hint && *language_hint;

@@ -13,8 +13,11 @@
  * with that language or one of its aliases (python: py, python3, py3; case
  * ignored); if there is none, the last untagged block; if there is none, the
  * last block of any language.  Without a hint (NULL or ""), the last block.
- * With no fence at all, the whole text, trimmed (a model that answers with
- * bare code still gets graded).  NULL input gives NULL. */
+ * With no fence at all, the whole text without its leading blank lines and
+ * trailing whitespace, the first line's indentation kept (a model that
+ * answers with a bare function body still gets graded).  A single fence
+ * with nothing after it closes the code before it ("    return x\n```").
+ * NULL input gives NULL. */
 char *eb_extract_code_block(const char *text, const char *language_hint);
 
 /* Completion style: returns a new string with `text` cut at the earliest

@@ -35,12 +35,18 @@ static char *strip_blocks(const char *s, const char *open, const char *close) {
     return eb_buf_take(&out);
 }
 
-char *eb_strip_reasoning(const char *response) {
+char *eb_remove_reasoning(const char *response) {
     if (!response) return NULL;
     char *a = strip_blocks(response, "<think>", "</think>");
     char *b = strip_blocks(a, "<|channel>", "<channel|>");
-    char *t = eb_trim_dup(b);
     free(a);
+    return b;
+}
+
+char *eb_strip_reasoning(const char *response) {
+    char *b = eb_remove_reasoning(response);
+    if (!b) return NULL;
+    char *t = eb_trim_dup(b);
     free(b);
     return t;
 }

@@ -16,4 +16,9 @@
  * then trimmed of surrounding whitespace.  NULL input gives NULL. */
 char *eb_strip_reasoning(const char *response);
 
+/* The same removal without the trim: for code, whose first line's
+ * indentation is part of the program (a completion-style HumanEval answer
+ * starts inside the function body). */
+char *eb_remove_reasoning(const char *response);
+
 #endif

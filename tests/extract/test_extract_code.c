@@ -28,7 +28,13 @@ static const block_case blocks[] = {
     {"```python\nfirst\n```\n```python\nsecond\n", "python", "second\n"},
     /* no fence: the text itself */
     {"def f():\n    return 1\n", "python", "def f():\n    return 1"},
-    {"  x = 1  ", "python", "x = 1"},
+    /* no fence: leading blank lines and trailing blanks go, the first line's
+     * indentation stays (a bare function body) */
+    {"  x = 1  ", "python", "  x = 1"},
+    {"\n\n    return a + b\n", "python", "    return a + b"},
+    /* a lone fence with nothing after it closes the code before it */
+    {"    return a + b\n```\n", "python", "    return a + b"},
+    {"def f():\n    return 1\n   ```", "python", "def f():\n    return 1"},
     /* indented fences, longer fences, info strings */
     {"Text\n  ```python\n  y = 2\n  ```", "python", "  y = 2\n"},
     {"````python\nz = 3\n````", "python", "z = 3\n"},
