@@ -6,7 +6,8 @@
  *  3. drop \$ and $ (H, M), and the math delimiters \( \) \[ \] (E)
  *  4. outside matrix environments, \\ becomes \ (H)
  *  5. drop the thin spaces \! \, \; \: and turn \ , ~, \quad into spaces (H, M)
- *  6. \tfrac, \dfrac -> \frac (H); \mbox, \textbf, \textrm, \textit,
+ *  6. \tfrac, \dfrac, \cfrac -> \frac (H, E); a trailing "\approx ..." is
+ *     dropped (E); \mbox, \textbf, \textrm, \textit,
  *     \textnormal, \mathrm, \mathbf -> \text (M); drop \displaystyle (E)
  *  7. drop \left and \right, with "." invisible delimiters (H)
  *  8. drop degree signs ^\circ, ^{\circ}, \degree, U+00B0 (H, M)
@@ -20,9 +21,14 @@
  * 10. drop \% and % (H)
  * 11. drop trailing plain unit words after a space ("5 cents") (M)
  * 12. drop \dots \ldots \cdots (M)
+ *     Then lists written with "and" ("12 and 13", "3, 4, and 5") become
+ *     comma lists (E).
  * 13. "x =", "f(x) =", "x \in" prefixes: with exactly one '=', a left side
- *     that is a variable (at most 2 characters, H; or a letter with a
- *     subscript or "(x)", E) is dropped; likewise "v \in" (E)
+ *     that is a variable (at most 2 characters starting with a letter, H
+ *     without the letter rule, so "2 = 5" is not 5; a letter with a
+ *     subscript or "(x)"; or a tuple of variables "(x, y)", E) is dropped;
+ *     likewise "v \in" (E); a right side that is one letter with no letter
+ *     on the left ("2 = x") leaves the left side (E)
  * 14. \sqrt3 -> \sqrt{3} (H)
  * 15. drop a leading article before a word answer ("an ellipse") (M), then
  *     all spaces (H)
@@ -265,6 +271,56 @@ static char *trailing_units(char *s) {
     return s;
 }
 
+/* Step 6: "0.33 \approx \frac13" or "\frac13 \approx 0.33": a value
+ * followed by its approximation keeps the value. */
+static char *drop_approx(char *s) {
+    char *a = strstr(s, "\\approx");
+    if (!a || a == s) return s;
+    *a = '\0';
+    return trim_free(s);
+}
+
+/* After step 9: lists written with "and" ("3, 4, and 5", "12 and 13",
+ * "3, 4, \text{ and } 5") are comma lists. */
+static char *and_lists(char *s) {
+    eb_buf b = {0};
+    eb_buf_append(&b, "", 0);
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        if (strncmp(s + i, " and ", 5) == 0) {
+            size_t last = b.len;
+            while (last > 0 && b.data[last - 1] == ' ') last--;
+            char before = last ? b.data[last - 1] : '\0';
+            size_t j = i + 5;
+            while (s[j] == ' ') j++;
+            char after = s[j];
+            if (before && (isdigit((unsigned char)before) || strchr("}),", before)) &&
+                (isdigit((unsigned char)after) || strchr("-\\(", after))) {
+                b.len = last;
+                b.data[b.len] = '\0';
+                if (before != ',') eb_buf_putc(&b, ',');
+                i = j;
+                continue;
+            }
+        }
+        eb_buf_putc(&b, s[i++]);
+    }
+    free(s);
+    char *r = eb_buf_take(&b);
+    /* "\text{and}" became a comma after a comma already there: a comma
+     * after another with only spaces between is dropped */
+    size_t w = 0;
+    bool after_comma = false;
+    for (size_t i = 0; r[i]; i++) {
+        if (r[i] == ',' && after_comma) continue;
+        if (r[i] == ',') after_comma = true;
+        else if (r[i] != ' ') after_comma = false;
+        r[w++] = r[i];
+    }
+    r[w] = '\0';
+    return r;
+}
+
 /* Step 13. */
 static char *drop_variable_prefix(char *s) {
     const char *eq = strchr(s, '=');
@@ -284,13 +340,47 @@ static char *drop_variable_prefix(char *s) {
         skip = 3;
     }
     if (!cut) return s;
+    /* "2 = x" (the variable on the right): the value is the left side */
+    if (skip == 1) {
+        char rhs[64];
+        size_t r = 0;
+        for (const char *p = cut + 1; *p && r + 1 < sizeof rhs; p++)
+            if (!isspace((unsigned char)*p)) rhs[r++] = *p;
+        rhs[r] = '\0';
+        bool lhs_has_letter = false;
+        for (const char *p = s; p < cut; p++) lhs_has_letter |= isalpha((unsigned char)*p) != 0;
+        if (r == 1 && isalpha((unsigned char)rhs[0]) && !lhs_has_letter && cut > s) {
+            char *l = eb_strndup(s, (size_t)(cut - s));
+            char *t = eb_trim_dup(l);
+            free(l);
+            free(s);
+            return t;
+        }
+    }
     char lhs[64];
     size_t k = 0;
     for (const char *p = s; p < cut && k + 1 < sizeof lhs; p++)
         if (!isspace((unsigned char)*p)) lhs[k++] = *p;
     lhs[k] = '\0';
     if ((size_t)(cut - s) >= sizeof lhs) return s;
-    bool variable = k > 0 && k <= 2 && strchr(lhs, ',') == NULL;
+    /* a variable starts with a letter: "2 = 5" keeps its "2 =" (and is
+     * then not equal to 5) */
+    bool variable = k > 0 && k <= 2 && isalpha((unsigned char)lhs[0]) && strchr(lhs, ',') == NULL;
+    if (!variable && k >= 5 && lhs[0] == '(' && lhs[k - 1] == ')') {
+        /* a tuple of variables: "(x,y)", "(a,b,c)" */
+        variable = true;
+        size_t item = 0;
+        for (size_t i = 1; i + 1 < k && variable; i++) {
+            if (lhs[i] == ',') {
+                variable = item > 0;
+                item = 0;
+            } else {
+                variable = isalpha((unsigned char)lhs[i]) || (item > 0 && isdigit((unsigned char)lhs[i]));
+                item++;
+            }
+        }
+        variable = variable && item > 0 && item <= 2;
+    }
     if (!variable && k > 0 && isalpha((unsigned char)lhs[0])) {
         /* x_1, x_{12}, f(x), p(t) */
         size_t i = 1;
@@ -558,6 +648,8 @@ char *eb_math_normalize(const char *ans) {
     /* 6 */
     s = sub(s, "tfrac", "frac");
     s = sub(s, "dfrac", "frac");
+    s = sub(s, "cfrac", "frac");
+    s = drop_approx(s);
     s = drop_command(s, "\\displaystyle");
     static const char *const text_like[] = {"\\mbox{",   "\\textbf{", "\\textrm{", "\\textit{",
                                             "\\textnormal{", "\\mathrm{", "\\mathbf{", "\\text {"};
@@ -574,6 +666,7 @@ char *eb_math_normalize(const char *ans) {
     s = sub(s, "\xc2\xb0", "");
     /* 9 */
     s = text_groups(s);
+    s = and_lists(s);
     /* 10 */
     s = sub(s, "\\%", "");
     s = remove_chars(s, "%");

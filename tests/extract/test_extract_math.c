@@ -54,6 +54,14 @@ static const char *const normalize_cases[][2] = {
     {"1,-2", "1,-2"},
     {"3, 5, 7", "3,5,7"},
     {"\\dfrac{33}{100}", "\\frac{33}{100}"},
+    {"\\cfrac{1}{2}", "\\frac{1}{2}"},
+    {"0.5 \\approx 0.5", "0.5"},
+    {"3, 4, \\text{ and } 5", "3,4,5"},
+    {"3, 4, and 5", "3,4,5"},
+    {"12 and 13", "12,13"},
+    {"2 = 5", "2=5"},
+    {"2 = x", "2"},
+    {"(x, y) = (1, 2)", "(1,2)"},
     {"\\tfrac12", "\\frac{1}{2}"},
     {"\\frac12", "\\frac{1}{2}"},
     {"\\frac 59", "\\frac{5}{9}"},
@@ -209,6 +217,8 @@ static const char *const equivalent[][2] = {
 };
 
 static const char *const not_equivalent[][2] = {
+    /* a number on the left of '=' is not a variable to drop */
+    {"2 = 5", "5"},
     {"0.333", "\\frac{1}{3}"},
     {"3.14", "\\pi"},
     {"2", "3"},
