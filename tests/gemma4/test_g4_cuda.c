@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "g4_cuda.h"
+#include "g4_fixture_util.h"
 #include "g4_model.h"
 #include "rng.h"
 #include "test_util.h"
@@ -28,39 +29,9 @@
 #define REL_L2_MAX 2e-2
 #define NEAR_TIE 0.05
 
-static char *fixture(const char *name) {
-    size_t n = strlen(EVALBENCH_SOURCE_DIR) + strlen(name) + 64;
-    char *p = malloc(n);
-    snprintf(p, n, "%s/tests/fixtures/gemma4/%s", EVALBENCH_SOURCE_DIR, name);
-    return p;
-}
-
-static const eb_st_tensor *ref_tensor(const eb_st_file *f, const char *name) {
-    for (size_t i = 0; i < f->n_tensors; i++)
-        if (strcmp(f->tensors[i].name, name) == 0) return &f->tensors[i];
-    return NULL;
-}
-
-static int32_t *ids_of(const eb_st_tensor *t) {
-    int32_t *ids = malloc((size_t)t->numel * sizeof *ids);
-    for (int64_t i = 0; i < t->numel; i++) {
-        int64_t v;
-        memcpy(&v, (const char *)t->data + i * 8, 8);
-        ids[i] = (int32_t)v;
-    }
-    return ids;
-}
-
-static int argmax(const float *v, int n) {
-    int best = 0;
-    for (int i = 1; i < n; i++)
-        if (v[i] > v[best]) best = i;
-    return best;
-}
-
 /* Largest minus second largest. */
 static double margin(const float *v, int n) {
-    int b = argmax(v, n);
+    int b = g4_argmax(v, n);
     double second = -INFINITY;
     for (int i = 0; i < n; i++)
         if (i != b && v[i] > second) second = v[i];
@@ -68,7 +39,7 @@ static double margin(const float *v, int n) {
 }
 
 static eb_g4_model *load(const char *name, bool gpu) {
-    char *dir = fixture(name);
+    char *dir = g4_fixture_path(name);
     eb_err err = {0};
     eb_g4_model *m = NULL;
     eb_g4_backend *be = gpu ? eb_g4_cuda_backend_create(0, &err) : eb_g4_cpu_backend_create(2);
@@ -80,25 +51,6 @@ static eb_g4_model *load(const char *name, bool gpu) {
     }
     free(dir);
     return m;
-}
-
-static float *run_logits(eb_g4_model *m, const int32_t *ids, int n, int step) {
-    int V = m->cfg.vocab;
-    float *out = malloc((size_t)n * V * sizeof *out);
-    eb_g4_seq *s = eb_g4_seq_new(m);
-    eb_err err = {0};
-    for (int t = 0; t < n; t += step) {
-        int k = t + step <= n ? step : n - t;
-        eb_g4_chunk c = {.seq = s, .ids = ids + t, .n = k, .logits_from = 0, .logits = out + (size_t)t * V};
-        if (eb_g4_forward(m, &c, 1, &err) != 0) {
-            fprintf(stderr, "forward: %s\n", err.msg);
-            free(out);
-            out = NULL;
-            break;
-        }
-    }
-    eb_g4_seq_free(m, s);
-    return out;
 }
 
 typedef struct cmp {
@@ -119,7 +71,7 @@ static cmp compare(const float *got, const float *want, int n, int V) {
         }
         if (margin(w, V) > NEAR_TIE) {
             c.decisive++;
-            if (argmax(g, V) != argmax(w, V)) c.top1_bad++;
+            if (g4_argmax(g, V) != g4_argmax(w, V)) c.top1_bad++;
         }
     }
     c.rel_l2 = rr > 0 ? sqrt(dd / rr) : INFINITY;
@@ -129,7 +81,7 @@ static cmp compare(const float *got, const float *want, int n, int V) {
 static void check_fixture(const char *name, const char *refname) {
     eb_g4_model *gpu = load(name, true), *cpu = load(name, false);
     CHECK_MSG(gpu && cpu, "fixture %s loads on both backends", name);
-    char *refpath = fixture(refname);
+    char *refpath = g4_fixture_path(refname);
     eb_st_file ref;
     eb_err err = {0};
     int rc = eb_st_file_open(refpath, &ref, &err);
@@ -145,14 +97,14 @@ static void check_fixture(const char *name, const char *refname) {
     for (int p = 0;; p++) {
         char key[32];
         snprintf(key, sizeof key, "p%d.ids", p);
-        const eb_st_tensor *ti = ref_tensor(&ref, key);
+        const eb_st_tensor *ti = g4_ref_tensor(&ref, key);
         if (!ti) break;
         snprintf(key, sizeof key, "p%d.logits", p);
-        const eb_st_tensor *tl = ref_tensor(&ref, key);
+        const eb_st_tensor *tl = g4_ref_tensor(&ref, key);
         int n = (int)ti->numel;
-        int32_t *ids = ids_of(ti);
-        float *full = run_logits(gpu, ids, n, n), *inc = run_logits(gpu, ids, n, 1), *ch5 = run_logits(gpu, ids, n, 5);
-        float *c_full = run_logits(cpu, ids, n, n);
+        int32_t *ids = g4_ids_of(ti);
+        float *full = g4_run_logits(gpu, ids, n, n), *inc = g4_run_logits(gpu, ids, n, 1), *ch5 = g4_run_logits(gpu, ids, n, 5);
+        float *c_full = g4_run_logits(cpu, ids, n, n);
         CHECK(full && inc && ch5 && c_full && tl);
         if (full && inc && ch5 && c_full && tl) {
             cmp r = compare(full, tl->data, n, V), c = compare(full, c_full, n, V);
@@ -179,11 +131,11 @@ static void check_fixture(const char *name, const char *refname) {
     for (int gi = 0;; gi++) {
         char key[32];
         snprintf(key, sizeof key, "g%d.prompt", gi);
-        const eb_st_tensor *tp = ref_tensor(&ref, key);
+        const eb_st_tensor *tp = g4_ref_tensor(&ref, key);
         snprintf(key, sizeof key, "g%d.tokens", gi);
-        const eb_st_tensor *tt = ref_tensor(&ref, key);
+        const eb_st_tensor *tt = g4_ref_tensor(&ref, key);
         if (!tp || !tt) break;
-        int32_t *prompt = ids_of(tp), *want = ids_of(tt);
+        int32_t *prompt = g4_ids_of(tp), *want = g4_ids_of(tt);
         int np = (int)tp->numel, nt = (int)tt->numel;
         eb_g4_seq *s = eb_g4_seq_new(gpu), *cs = eb_g4_seq_new(cpu);
         float *clog = malloc((size_t)V * sizeof *clog);
@@ -230,7 +182,7 @@ static float *decode_alone(eb_g4_model *m, const int32_t *prompt, int n, int32_t
     eb_g4_chunk c = {.seq = s, .ids = prompt, .n = n, .logits_from = n - 1, .logits = lg};
     bool ok = eb_g4_forward(m, &c, 1, &err) == 0;
     for (int t = 0; ok && t < GEN; t++) {
-        toks[t] = argmax(lg + (size_t)t * V, V);
+        toks[t] = g4_argmax(lg + (size_t)t * V, V);
         if (t + 1 == GEN) break;
         c = (eb_g4_chunk){.seq = s, .ids = &toks[t], .n = 1, .logits = lg + (size_t)(t + 1) * V};
         ok = eb_g4_forward(m, &c, 1, &err) == 0;
@@ -286,7 +238,7 @@ static void check_determinism(const char *name) {
             if (done_n[i] >= 0 && done_n[i] < gen[i]) {
                 const float *row = lg + (size_t)i * V;
                 if (i == 0) memcpy(batched + (size_t)done_n[i] * V, row, (size_t)V * sizeof(float));
-                next[i] = argmax(row, V);
+                next[i] = g4_argmax(row, V);
                 done_n[i]++;
                 if (done_n[i] < gen[i])
                     ch[k++] = (eb_g4_chunk){.seq = seqs[i], .ids = &next[i], .n = 1, .logits = lg + (size_t)i * V};
@@ -321,13 +273,13 @@ static void check_determinism(const char *name) {
         ok = ok && eb_g4_forward(m, &c, 1, &err) == 0;
         int32_t tok = -1;
         for (int t = 0; ok && t + 1 < GEN; t++) {
-            int32_t id = argmax(lgf + (size_t)t * V, V);
+            int32_t id = g4_argmax(lgf + (size_t)t * V, V);
             /* this step through the device argmax, the next with logits */
             c = (eb_g4_chunk){.seq = s, .ids = &id, .n = 1, .logits = lgf + (size_t)(t + 1) * V};
             ok = eb_g4_forward(m, &c, 1, &err) == 0;
             if (t == 0) {
                 eb_g4_seq *probe = eb_g4_seq_fork(m, s);
-                int32_t id2 = argmax(lgf + (size_t)(t + 1) * V, V);
+                int32_t id2 = g4_argmax(lgf + (size_t)(t + 1) * V, V);
                 eb_g4_chunk pc = {.seq = probe, .ids = &id2, .n = 1, .argmax = &tok};
                 ok = ok && eb_g4_forward(m, &pc, 1, &err) == 0;
                 CHECK_MSG(tok == toks[2], "%s: device argmax %d, host argmax %d", name, tok, toks[2]);

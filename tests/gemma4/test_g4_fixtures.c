@@ -14,43 +14,14 @@
 #include <string.h>
 
 #include "g4_model.h"
+#include "g4_fixture_util.h"
 #include "test_util.h"
 
 #define ABS_TOL 2e-4
 #define REL_TOL 1e-4
 
-static char *fixture(const char *name) {
-    size_t n = strlen(EVALBENCH_SOURCE_DIR) + strlen(name) + 64;
-    char *p = malloc(n);
-    snprintf(p, n, "%s/tests/fixtures/gemma4/%s", EVALBENCH_SOURCE_DIR, name);
-    return p;
-}
-
-static const eb_st_tensor *ref_tensor(const eb_st_file *f, const char *name) {
-    for (size_t i = 0; i < f->n_tensors; i++)
-        if (strcmp(f->tensors[i].name, name) == 0) return &f->tensors[i];
-    return NULL;
-}
-
-static int32_t *ids_of(const eb_st_tensor *t) {
-    int32_t *ids = malloc((size_t)t->numel * sizeof *ids);
-    for (int64_t i = 0; i < t->numel; i++) {
-        int64_t v;
-        memcpy(&v, (const char *)t->data + i * 8, 8);
-        ids[i] = (int32_t)v;
-    }
-    return ids;
-}
-
-static int argmax(const float *v, int n) {
-    int best = 0;
-    for (int i = 1; i < n; i++)
-        if (v[i] > v[best]) best = i;
-    return best;
-}
-
 static eb_g4_model *load(const char *name) {
-    char *dir = fixture(name);
+    char *dir = g4_fixture_path(name);
     eb_err err = {0};
     eb_g4_model *m = NULL;
     eb_g4_backend *be = eb_g4_cpu_backend_create(2);
@@ -62,31 +33,11 @@ static eb_g4_model *load(const char *name) {
     return m;
 }
 
-/* All-position logits of one prompt, from one chunk or from chunks of `step`. */
-static float *run_logits(eb_g4_model *m, const int32_t *ids, int n, int step) {
-    int V = m->cfg.vocab;
-    float *out = malloc((size_t)n * V * sizeof *out);
-    eb_g4_seq *s = eb_g4_seq_new(m);
-    eb_err err = {0};
-    for (int t = 0; t < n; t += step) {
-        int k = t + step <= n ? step : n - t;
-        eb_g4_chunk c = {.seq = s, .ids = ids + t, .n = k, .logits_from = 0, .logits = out + (size_t)t * V};
-        if (eb_g4_forward(m, &c, 1, &err) != 0) {
-            fprintf(stderr, "forward: %s\n", err.msg);
-            free(out);
-            out = NULL;
-            break;
-        }
-    }
-    eb_g4_seq_free(m, s);
-    return out;
-}
-
 static void check_model(const char *name, const char *refname) {
     eb_g4_model *m = load(name);
     CHECK_MSG(m != NULL, "fixture %s loads", name);
     if (!m) return;
-    char *refpath = fixture(refname);
+    char *refpath = g4_fixture_path(refname);
     eb_st_file ref;
     eb_err err = {0};
     int rc = eb_st_file_open(refpath, &ref, &err);
@@ -100,20 +51,20 @@ static void check_model(const char *name, const char *refname) {
     for (int p = 0;; p++) {
         char key[32];
         snprintf(key, sizeof key, "p%d.ids", p);
-        const eb_st_tensor *ti = ref_tensor(&ref, key);
+        const eb_st_tensor *ti = g4_ref_tensor(&ref, key);
         if (!ti) {
             CHECK_MSG(p >= 3, "%s: three reference prompts", name);
             break;
         }
         snprintf(key, sizeof key, "p%d.logits", p);
-        const eb_st_tensor *tl = ref_tensor(&ref, key);
+        const eb_st_tensor *tl = g4_ref_tensor(&ref, key);
         int n = (int)ti->numel;
         CHECK(tl && tl->numel == (int64_t)n * V);
         CHECK_MSG(n > m->cfg.sliding_window, "prompt longer than the sliding window");
-        int32_t *ids = ids_of(ti);
-        float *full = run_logits(m, ids, n, n);
-        float *inc = run_logits(m, ids, n, 1);
-        float *chunked = run_logits(m, ids, n, 5);
+        int32_t *ids = g4_ids_of(ti);
+        float *full = g4_run_logits(m, ids, n, n);
+        float *inc = g4_run_logits(m, ids, n, 1);
+        float *chunked = g4_run_logits(m, ids, n, 5);
         CHECK(full && inc && chunked);
         if (full && inc && chunked && tl) {
             const float *want = tl->data;
@@ -130,7 +81,7 @@ static void check_model(const char *name, const char *refname) {
                     if (e > inc_diff) inc_diff = e;
                     if (f > inc_diff) inc_diff = f;
                 }
-                if (argmax(full + (size_t)t * V, V) != argmax(want + (size_t)t * V, V)) top1_bad++;
+                if (g4_argmax(full + (size_t)t * V, V) != g4_argmax(want + (size_t)t * V, V)) top1_bad++;
             }
             printf("%s prompt %d (%d tokens): max |diff| vs reference %.3g, incremental vs full %.3g\n", name, p, n,
                    worst, inc_diff);
@@ -148,8 +99,8 @@ static void check_model(const char *name, const char *refname) {
     /* Sliding-window layers keep only their window (plus the chunk being
      * added; 16 slots at least), full layers every position. */
     {
-        const eb_st_tensor *ti = ref_tensor(&ref, "p2.ids");
-        int32_t *ids = ids_of(ti);
+        const eb_st_tensor *ti = g4_ref_tensor(&ref, "p2.ids");
+        int32_t *ids = g4_ids_of(ti);
         int n = (int)ti->numel;
         eb_g4_seq *s = eb_g4_seq_new(m);
         for (int t = 0; t < n; t++) {
@@ -175,23 +126,23 @@ static void check_model(const char *name, const char *refname) {
     for (int g = 0;; g++) {
         char key[32];
         snprintf(key, sizeof key, "g%d.prompt", g);
-        const eb_st_tensor *tp = ref_tensor(&ref, key);
+        const eb_st_tensor *tp = g4_ref_tensor(&ref, key);
         if (!tp) {
             CHECK(g >= 2);
             break;
         }
         snprintf(key, sizeof key, "g%d.tokens", g);
-        const eb_st_tensor *tt = ref_tensor(&ref, key);
+        const eb_st_tensor *tt = g4_ref_tensor(&ref, key);
         CHECK(tt != NULL);
         if (!tt) break;
-        int32_t *prompt = ids_of(tp), *want = ids_of(tt);
+        int32_t *prompt = g4_ids_of(tp), *want = g4_ids_of(tt);
         int n = (int)tp->numel, steps = (int)tt->numel;
         eb_g4_seq *s = eb_g4_seq_new(m);
         float *lg = malloc((size_t)V * sizeof *lg);
         eb_g4_chunk c = {.seq = s, .ids = prompt, .n = n, .logits_from = n - 1, .logits = lg};
         int ok = eb_g4_forward(m, &c, 1, &err) == 0, same = 1;
         for (int i = 0; ok && i < steps; i++) {
-            int32_t next = argmax(lg, V);
+            int32_t next = g4_argmax(lg, V);
             if (next != want[i]) same = 0;
             eb_g4_chunk d = {.seq = s, .ids = &next, .n = 1, .logits_from = 0, .logits = lg};
             ok = eb_g4_forward(m, &d, 1, &err) == 0;
@@ -206,8 +157,8 @@ static void check_model(const char *name, const char *refname) {
     /* Batching: two prompts' decode steps in one batch give the same logits
      * as each alone. */
     {
-        const eb_st_tensor *a = ref_tensor(&ref, "p0.ids"), *b2 = ref_tensor(&ref, "p1.ids");
-        int32_t *ia = ids_of(a), *ib = ids_of(b2);
+        const eb_st_tensor *a = g4_ref_tensor(&ref, "p0.ids"), *b2 = g4_ref_tensor(&ref, "p1.ids");
+        int32_t *ia = g4_ids_of(a), *ib = g4_ids_of(b2);
         int na = (int)a->numel, nb = (int)b2->numel;
         float *la = malloc((size_t)na * V * sizeof(float)), *lb = malloc((size_t)nb * V * sizeof(float));
         eb_g4_seq *sa = eb_g4_seq_new(m), *sb = eb_g4_seq_new(m);
@@ -224,7 +175,7 @@ static void check_model(const char *name, const char *refname) {
             tb += tb < nb;
         }
         CHECK_MSG(ok, "%s", err.msg);
-        float *fa = run_logits(m, ia, na, na), *fb = run_logits(m, ib, nb, nb);
+        float *fa = g4_run_logits(m, ia, na, na), *fb = g4_run_logits(m, ib, nb, nb);
         CHECK_MSG(fa && fb && memcmp(fa, la, (size_t)na * V * sizeof(float)) == 0 &&
                       memcmp(fb, lb, (size_t)nb * V * sizeof(float)) == 0,
                   "%s: batched decoding differs from single-sequence forward", name);
@@ -252,7 +203,7 @@ static void check_layouts(void) {
         CHECK_STR(b->w.prefix, "model.language_model.");
         int32_t ids[17];
         for (int i = 0; i < 17; i++) ids[i] = i == 0 ? 2 : 7 + (i * 37) % 400;
-        float *la = run_logits(a, ids, 17, 17), *lb = run_logits(b, ids, 17, 17);
+        float *la = g4_run_logits(a, ids, 17, 17), *lb = g4_run_logits(b, ids, 17, 17);
         CHECK_MSG(la && lb && memcmp(la, lb, (size_t)17 * a->cfg.vocab * sizeof(float)) == 0,
                   "text-only and multimodal layouts give the same logits");
         free(la);

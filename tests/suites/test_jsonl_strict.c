@@ -43,8 +43,12 @@ static void check_parser(void) {
     expect(arr, sizeof arr - 1, -1, 0, "t.jsonl:1: expected a JSON object");
 }
 
-/* A copy of MATH-500 with a NUL byte inside line 4. */
-static void check_loader(void) {
+/* Loads MATH-500 from a copy of the real file that `damage` rewrote (it
+ * returns the new bytes, or NULL to skip) and expects the load to fail
+ * with a message containing `needle`. */
+typedef char *(*damage_fn)(const char *text, size_t len, size_t *out_len);
+
+static void expect_refused(damage_fn damage, const char *what, const char *needle) {
     char dir[] = "/tmp/eb_jsonl_XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     char src[1024], sub[1100], dst[1200];
@@ -53,73 +57,60 @@ static void check_loader(void) {
     snprintf(dst, sizeof dst, "%s/math500_test.jsonl", sub);
     mkdir(sub, 0755);
     char *text = NULL;
-    size_t len = 0;
+    size_t len = 0, out_len = 0;
     eb_err err = {{0}};
     CHECK_MSG(eb_read_file(src, &text, &len, &err) == 0, "%s", err.msg);
-    char *p = text;
-    for (int nl = 0; p && nl < 3; nl++) p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
-    CHECK(p && p + 10 < text + len);
-    if (p && p + 10 < text + len) {
-        p[10] = '\0';
-        CHECK(eb_write_file_atomic(dst, text, len, &err) == 0);
+    char *bad = text ? damage(text, len, &out_len) : NULL;
+    CHECK_MSG(bad != NULL, "%s: the real file has the shape the damage needs", what);
+    if (bad) {
+        CHECK(eb_write_file_atomic(dst, bad, out_len, &err) == 0);
         eb_suite_options o = {0};
         o.data_dir = dir;
         o.style = EB_PROMPT_CHAT;
         eb_suite s;
         int rc = eb_suite_load("math", &o, &s, &err);
-        CHECK_MSG(rc != 0, "a NUL byte in line 4 is refused, not the end of the dataset");
-        CHECK_MSG(strstr(err.msg, "math500_test.jsonl:4") != NULL, "the error names file and line: %s", err.msg);
+        CHECK_MSG(rc != 0, "%s is refused", what);
+        CHECK_MSG(strstr(err.msg, needle) != NULL, "%s: the error says \"%s\": %s", what, needle, err.msg);
         if (rc == 0) eb_suite_free(&s);
     }
+    free(bad);
     free(text);
     char cmd[1300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);
 }
 
-/* A copy of MATH-500 whose first line appears again at the end: the
- * duplicate id is refused with both positions. */
-static void check_duplicate_ids(void) {
-    char dir[] = "/tmp/eb_dupid_XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char src[1024], sub[1100], dst[1200];
-    snprintf(src, sizeof src, "%s/math/math500_test.jsonl", eb_test_data_dir());
-    snprintf(sub, sizeof sub, "%s/math", dir);
-    snprintf(dst, sizeof dst, "%s/math500_test.jsonl", sub);
-    mkdir(sub, 0755);
-    char *text = NULL;
-    size_t len = 0;
-    eb_err err = {{0}};
-    CHECK_MSG(eb_read_file(src, &text, &len, &err) == 0, "%s", err.msg);
-    const char *nl = text ? memchr(text, '\n', len) : NULL;
-    CHECK(nl != NULL);
-    if (nl) {
-        size_t first = (size_t)(nl - text) + 1;
-        char *both = malloc(len + first + 1);
-        memcpy(both, text, len);
-        size_t n = len;
-        if (both[n - 1] != '\n') both[n++] = '\n';
-        memcpy(both + n, text, first);
-        CHECK(eb_write_file_atomic(dst, both, n + first, &err) == 0);
-        free(both);
-        eb_suite_options o = {0};
-        o.data_dir = dir;
-        o.style = EB_PROMPT_CHAT;
-        eb_suite s;
-        int rc = eb_suite_load("math", &o, &s, &err);
-        CHECK_MSG(rc != 0, "a duplicated item id is refused");
-        CHECK_MSG(strstr(err.msg, "appears twice: items 1 and 501") != NULL, "both positions named: %s", err.msg);
-        if (rc == 0) eb_suite_free(&s);
+/* a NUL byte inside line 4 */
+static char *nul_in_line_4(const char *text, size_t len, size_t *out_len) {
+    const char *p = text;
+    for (int nl = 0; p && nl < 3; nl++) {
+        const char *e = memchr(p, '\n', len - (size_t)(p - text));
+        p = e ? e + 1 : NULL;
     }
-    free(text);
-    char cmd[1300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
+    if (!p || p + 10 >= text + len) return NULL;
+    char *out = malloc(len);
+    memcpy(out, text, len);
+    out[(p - text) + 10] = '\0';
+    *out_len = len;
+    return out;
+}
+
+/* the first line again at the end */
+static char *first_line_twice(const char *text, size_t len, size_t *out_len) {
+    const char *nl = memchr(text, '\n', len);
+    if (!nl) return NULL;
+    size_t first = (size_t)(nl - text) + 1, n = len;
+    char *out = malloc(len + first + 1);
+    memcpy(out, text, len);
+    if (out[n - 1] != '\n') out[n++] = '\n';
+    memcpy(out + n, text, first);
+    *out_len = n + first;
+    return out;
 }
 
 int main(void) {
     check_parser();
-    check_loader();
-    check_duplicate_ids();
+    expect_refused(nul_in_line_4, "a NUL byte in line 4", "math500_test.jsonl:4: NUL byte");
+    expect_refused(first_line_twice, "a duplicated item id", "appears twice: items 1 and 501");
     return eb_test_finish();
 }

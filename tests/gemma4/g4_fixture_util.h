@@ -1,0 +1,68 @@
+/* Helpers shared by the Gemma 4 fixture tests (CPU and GPU): where the tiny
+ * checkpoints and their transformers references live, reading the
+ * reference tensors, and running a prompt through a loaded model. */
+#ifndef EB_G4_FIXTURE_UTIL_H
+#define EB_G4_FIXTURE_UTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "g4_model.h"
+
+/* tests/fixtures/gemma4/NAME (caller frees). */
+static inline char *g4_fixture_path(const char *name) {
+    size_t n = strlen(EVALBENCH_SOURCE_DIR) + strlen(name) + 64;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/tests/fixtures/gemma4/%s", EVALBENCH_SOURCE_DIR, name);
+    return p;
+}
+
+static inline const eb_st_tensor *g4_ref_tensor(const eb_st_file *f, const char *name) {
+    for (size_t i = 0; i < f->n_tensors; i++)
+        if (strcmp(f->tensors[i].name, name) == 0) return &f->tensors[i];
+    return NULL;
+}
+
+/* An int64 reference tensor as int32 token ids (caller frees). */
+static inline int32_t *g4_ids_of(const eb_st_tensor *t) {
+    int32_t *ids = malloc((size_t)t->numel * sizeof *ids);
+    for (int64_t i = 0; i < t->numel; i++) {
+        int64_t v;
+        memcpy(&v, (const char *)t->data + i * 8, 8);
+        ids[i] = (int32_t)v;
+    }
+    return ids;
+}
+
+/* The largest value's index, the lowest among equals. */
+static inline int g4_argmax(const float *v, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (v[i] > v[best]) best = i;
+    return best;
+}
+
+/* All-position logits of one prompt [n, vocab], from one chunk or from
+ * chunks of `step` (caller frees; NULL on error). */
+static inline float *g4_run_logits(eb_g4_model *m, const int32_t *ids, int n, int step) {
+    int V = m->cfg.vocab;
+    float *out = malloc((size_t)n * V * sizeof *out);
+    eb_g4_seq *s = eb_g4_seq_new(m);
+    eb_err err = {0};
+    for (int t = 0; t < n; t += step) {
+        int k = t + step <= n ? step : n - t;
+        eb_g4_chunk c = {.seq = s, .ids = ids + t, .n = k, .logits_from = 0, .logits = out + (size_t)t * V};
+        if (eb_g4_forward(m, &c, 1, &err) != 0) {
+            fprintf(stderr, "forward: %s\n", err.msg);
+            free(out);
+            out = NULL;
+            break;
+        }
+    }
+    eb_g4_seq_free(m, s);
+    return out;
+}
+
+#endif
