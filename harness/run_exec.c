@@ -121,10 +121,17 @@ static int select_run(eb_results_db *db, const eb_run_spec *s, const eb_engine *
         *run_id = resume_id;
         return EB_EXIT_OK;
     }
+    /* Finding the run and creating it when absent is one write transaction:
+     * two processes started with one configuration get one run. */
+    if (eb_db_write_begin(db, &err) != 0) {
+        fprintf(stderr, "evalbench: %s\n", err.msg);
+        return EB_EXIT_DB;
+    }
     if (!fresh) {
         int found = eb_db_find_run(db, hash, &row, &err);
-        if (found < 0) {
+        if (found < 0 || (found && eb_db_commit(db, &err) != 0)) {
             fprintf(stderr, "evalbench: %s\n", err.msg);
+            if (found > 0) eb_run_row_clear(&row);
             return EB_EXIT_DB;
         }
         if (found) {

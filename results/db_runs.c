@@ -97,8 +97,12 @@ int eb_db_set_run_status(eb_results_db *db, long run_id, const char *status, boo
     eb_utc_iso8601(now, sizeof now);
     if (eb_db_write_begin(db, err) != 0) return -1;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->db, "UPDATE runs SET status=?, finished_at=? WHERE run_id=?", -1, &st, NULL) !=
-        SQLITE_OK)
+    /* A finished run stays finished: a second process that lost a race on
+     * it must not write "incomplete" over it. */
+    if (sqlite3_prepare_v2(db->db,
+                           "UPDATE runs SET status=?1, finished_at=?2 WHERE run_id=?3 "
+                           "AND (status <> 'finished' OR ?1 = 'finished')",
+                           -1, &st, NULL) != SQLITE_OK)
         return eb_db_fail(db, err, "updating run");
     sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
     if (finished) sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
