@@ -46,7 +46,14 @@ static int score_mmlu(const eb_item *it, const char *text, const double *lp, siz
 }
 
 static int score_math(const eb_item *it, const char *text, eb_score *out) {
-    out->extracted = eb_math_extract_answer(text);
+    const char *how = NULL;
+    out->extracted = eb_math_extract_answer_how(text, &how);
+    if (how && strcmp(how, "boxed") != 0) {
+        /* a fallback found the answer: recorded for the extraction audit */
+        eb_buf d = {0};
+        eb_buf_printf(&d, "{\"extraction\":\"%s\"}", how);
+        out->details_json = eb_buf_take(&d);
+    }
     if (!out->extracted) {
         out->correct = 0;
         set_verdict(out, "no_answer");

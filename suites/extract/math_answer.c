@@ -77,10 +77,39 @@ static const char *strcasestr_last(const char *text, const char *needle) {
     return last;
 }
 
-char *eb_math_extract_answer(const char *text) {
+/* The contents of the last "$...$" or "$$...$$"; an escaped "\\$" is not a
+ * delimiter. */
+static char *last_inline_math(const char *text) {
+    const char *open = NULL, *s = NULL, *e = NULL;
+    size_t open_len = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p != '$' || (p > text && p[-1] == '\\')) continue;
+        size_t d = p[1] == '$' ? 2 : 1;
+        if (!open) {
+            open = p;
+            open_len = d;
+        } else {
+            s = open + open_len;
+            e = p;
+            open = NULL;
+        }
+        p += d - 1;
+    }
+    return s && e > s ? tidy(s, (size_t)(e - s)) : NULL;
+}
+
+char *eb_math_extract_answer(const char *text) { return eb_math_extract_answer_how(text, NULL); }
+
+char *eb_math_extract_answer_how(const char *text, const char **how) {
+    const char *dummy;
+    if (!how) how = &dummy;
+    *how = NULL;
     if (!text) return NULL;
     char *boxed = eb_math_last_boxed(text);
-    if (boxed) return boxed;
+    if (boxed) {
+        *how = "boxed";
+        return boxed;
+    }
 
     static const char minerva[] = "Final Answer: The final answer is";
     static const char hope[] = ". I hope it is correct.";
@@ -88,7 +117,10 @@ char *eb_math_extract_answer(const char *text) {
     if (m) {
         const char *start = m + sizeof minerva - 1;
         const char *end = strstr(start, hope);
-        if (end) return tidy(start, (size_t)(end - start));
+        if (end) {
+            *how = "minerva";
+            return tidy(start, (size_t)(end - start));
+        }
     }
 
     static const char *const markers[] = {"final answer is", "answer is", "answer:"};
@@ -101,7 +133,12 @@ char *eb_math_extract_answer(const char *text) {
         const char *sentence_end = strstr(start, ". ");
         if (sentence_end && (size_t)(sentence_end - start) < len) len = (size_t)(sentence_end - start);
         char *t = tidy(start, len);
-        if (t) return t;
+        if (t) {
+            *how = markers[k];
+            return t;
+        }
     }
-    return NULL;
+    char *m2 = last_inline_math(text);
+    if (m2) *how = "last $...$";
+    return m2;
 }

@@ -16,7 +16,14 @@ char *eb_math_last_boxed(const char *text);
  *   2. the last "final answer is X", else the last "answer is X", else the
  *      last "Answer: X" (X runs to the end of its line or sentence, ". ";
  *      a trailing period is dropped);
+ *   3. the contents of the last inline math "$...$" (lm-eval minerva_math
+ *      and the Hendrycks grader read answers written this way);
  * NULL when none of them is found.  The result is not normalized. */
 char *eb_math_extract_answer(const char *text);
+
+/* The same, and *how (when non-NULL) names the rule that found it: "boxed",
+ * "minerva", "final answer is", "answer is", "answer:" or "last $...$"; a
+ * score row records the fallbacks so an extraction audit can count them. */
+char *eb_math_extract_answer_how(const char *text, const char **how);
 
 #endif

@@ -40,6 +40,10 @@ static const char *const answer_cases[][2] = {
     {"Answer: 1\nAnswer: 2", "2"},
     {"The final answer is 10. Some answer is 11", "10"},
     {"\\boxed{4} but the answer is 5", "4"},
+    /* the last inline math, when nothing else marks the answer */
+    {"We get $x = 3$, so the sum is $7$.", "7"},
+    {"Thus $$\\frac{1}{2}$$", "\\frac{1}{2}"},
+    {"It costs \\$5 in total, $5$", "5"},
 };
 
 static const char *const normalize_cases[][2] = {
@@ -293,6 +297,21 @@ int main(void) {
         CHECK_MSG(got && strcmp(got, answer_cases[i][1]) == 0, "answer [%s]: got [%s] expected [%s]",
                   answer_cases[i][0], got ? got : "NULL", answer_cases[i][1]);
         free(got);
+    }
+    {
+        /* which rule found it is reported, for the extraction audit */
+        const char *how = NULL;
+        char *a1 = eb_math_extract_answer_how("so $x=2$ and the answer is $\\boxed{7}$", &how);
+        CHECK(a1 && strcmp(a1, "7") == 0 && how && strcmp(how, "boxed") == 0);
+        free(a1);
+        a1 = eb_math_extract_answer_how("We get $x = 3$, so the sum is $7$.", &how);
+        CHECK(a1 && strcmp(a1, "7") == 0 && how && strcmp(how, "last $...$") == 0);
+        free(a1);
+        a1 = eb_math_extract_answer_how("The answer is 12.", &how);
+        CHECK(a1 && strcmp(a1, "12") == 0 && how && strcmp(how, "answer is") == 0);
+        free(a1);
+        a1 = eb_math_extract_answer_how("I do not know.", &how);
+        CHECK(a1 == NULL && how == NULL);
     }
     char *none = eb_math_extract_answer("I could not solve it.");
     CHECK(none == NULL);
