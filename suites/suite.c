@@ -112,6 +112,17 @@ static int check_unique_ids(const eb_suite *s, eb_err *err) {
     return rc;
 }
 
+/* A problem without tests can never pass or fail: refused at load instead
+ * of aborting every run that reaches it. */
+static int check_tests_present(const eb_suite *s, eb_err *err) {
+    if (strcmp(s->name, "livecodebench") != 0) return 0;
+    for (size_t i = 0; i < s->n_items; i++)
+        if (s->items[i].n_tests == 0)
+            return eb_err_set(err, "suite livecodebench: problem %s (item %zu, from %s) has no tests", s->items[i].id,
+                              i + 1, s->items[i].source_file ? s->items[i].source_file : "?");
+    return 0;
+}
+
 int eb_suite_load(const char *name, const eb_suite_options *opt, eb_suite *out, eb_err *err) {
     memset(out, 0, sizeof *out);
     int rc;
@@ -138,7 +149,7 @@ int eb_suite_load(const char *name, const eb_suite_options *opt, eb_suite *out, 
         eb_suite_free(out);
         return eb_err_set(err, "suite %s: no items selected from %s", name, opt->data_dir);
     }
-    if (check_unique_ids(out, err) != 0) {
+    if (check_unique_ids(out, err) != 0 || check_tests_present(out, err) != 0) {
         eb_suite_free(out);
         return -1;
     }

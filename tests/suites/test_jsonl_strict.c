@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cjson/cJSON.h>
+
 #include "fileio.h"
 #include "jsonutil.h"
 #include "suite.h"
@@ -108,9 +110,46 @@ static char *first_line_twice(const char *text, size_t len, size_t *out_len) {
     return out;
 }
 
+/* A copy of the LiveCodeBench subset whose first problem has no tests is
+ * refused at load, naming the problem. */
+static void check_lcb_without_tests(void) {
+    char dir[] = "/tmp/eb_lcb_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cp -r '%s/livecodebench' '%s'/", eb_test_data_dir(), dir);
+    CHECK(system(cmd) == 0);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/livecodebench/rllm_livecodebench_2408_2502_public_tests.json", dir);
+    char *text = NULL;
+    size_t len = 0;
+    eb_err err = {{0}};
+    CHECK_MSG(eb_read_file(path, &text, &len, &err) == 0, "%s", err.msg);
+    cJSON *all = text ? cJSON_ParseWithLength(text, len) : NULL;
+    cJSON *first = cJSON_GetArrayItem(all, 0);
+    CHECK(first && cJSON_GetObjectItem(first, "tests"));
+    if (first && cJSON_GetObjectItem(first, "tests")) {
+        cJSON_ReplaceItemInObject(first, "tests", cJSON_CreateArray());
+        char *out = cJSON_PrintUnformatted(all);
+        CHECK(eb_write_file_atomic(path, out, strlen(out), &err) == 0);
+        cJSON_free(out);
+        eb_suite_options o = {0};
+        o.data_dir = dir;
+        o.style = EB_PROMPT_CHAT;
+        eb_suite s;
+        int rc = eb_suite_load("livecodebench", &o, &s, &err);
+        CHECK_MSG(rc != 0 && strstr(err.msg, "has no tests"), "a problem without tests is refused: %s", err.msg);
+        if (rc == 0) eb_suite_free(&s);
+    }
+    cJSON_Delete(all);
+    free(text);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void) {
     check_parser();
     expect_refused(nul_in_line_4, "a NUL byte in line 4", "math500_test.jsonl:4: NUL byte");
     expect_refused(first_line_twice, "a duplicated item id", "appears twice: items 1 and 501");
+    check_lcb_without_tests();
     return eb_test_finish();
 }
