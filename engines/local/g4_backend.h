@@ -95,8 +95,8 @@ typedef struct eb_g4_backend_ops {
     /* Optional: the first error the device reported since the last call
      * (operations are asynchronous and return nothing); 0 when none. */
     int (*check)(eb_g4_backend *b, eb_err *err);
-    /* Optional: out_host[r] = the index of the largest of x[r, :cols] (the
-     * lowest index among equals), so greedy decoding need not copy logits. */
+    /* out_host[r] = the index of the largest of x[r, :cols] (the lowest
+     * index among equals), so greedy decoding need not copy logits. */
     void (*argmax)(eb_g4_backend *b, const float *x, int rows, int cols, int32_t *out_host);
     void (*destroy)(eb_g4_backend *b);
 } eb_g4_backend_ops;

@@ -329,18 +329,8 @@ int eb_g4_forward(eb_g4_model *m, eb_g4_chunk *ch, int n_chunks, eb_err *err) {
             const float *src = lg + (size_t)j * c->vocab;
             if (ch[k].logits) {
                 o->download(m->be, ch[k].logits, src, (size_t)n * c->vocab);
-            } else if (o->argmax) {
-                o->argmax(m->be, src, n, c->vocab, ch[k].argmax);
             } else {
-                float *tmp = eb_malloc((size_t)c->vocab * sizeof *tmp);
-                for (int t = 0; t < n; t++) {
-                    o->download(m->be, tmp, src + (size_t)t * c->vocab, (size_t)c->vocab);
-                    int best = 0;
-                    for (int v = 1; v < c->vocab; v++)
-                        if (tmp[v] > tmp[best]) best = v;
-                    ch[k].argmax[t] = best;
-                }
-                free(tmp);
+                o->argmax(m->be, src, n, c->vocab, ch[k].argmax);
             }
             j += n;
         }

@@ -16,8 +16,8 @@
 #include "engine.h"
 #include "g4_cuda.h"
 #include "local_model.h"
-#include "strutil.h"
 #include "queue.h"
+#include "strutil.h"
 #include "timeutil.h"
 
 /* Sequences decoded together in one batched step: on the CPU a few (the

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "cli_util.h"
 #include "fileio.h"
 #include "test_util.h"
 
@@ -79,18 +80,15 @@ int main(void) {
         {"chat-closing-fence-only", "chat", "", "\n```\n", true},
     };
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
-        char replay[1200], cmd[4096];
+        char replay[1200], args[4096];
         snprintf(replay, sizeof replay, "%s/%s.jsonl", dir, shapes[k].name);
         write_replay(replay, items, n, &shapes[k]);
-        snprintf(cmd, sizeof cmd,
-                 "%s/harness/evalbench run --engine replay --replay %s --model canonical --suite humaneval "
-                 "--prompt-style %s --runs 1 --db %s/%s.db --data %s 2>&1",
-                 EVALBENCH_BINARY_DIR, replay, shapes[k].style, dir, shapes[k].name, eb_test_data_dir());
-        FILE *p = popen(cmd, "r");
-        char *out = calloc(1, 1 << 20);
-        size_t got = 0, r;
-        while (p && (r = fread(out + got, 1, (1 << 20) - 1 - got, p)) > 0) got += r;
-        int st = p ? pclose(p) : -1;
+        snprintf(args, sizeof args,
+                 "run --engine replay --replay %s --model canonical --suite humaneval --prompt-style %s --runs 1 "
+                 "--db %s/%s.db --data %s",
+                 replay, shapes[k].style, dir, shapes[k].name, eb_test_data_dir());
+        char *out = NULL;
+        int st = run_cli(args, &out);
         CHECK_MSG(st == 0, "%s: evalbench exits 0:\n%s", shapes[k].name, out);
         CHECK_MSG(strstr(out, "| humaneval | 0 | 164 | 100.00% | 100.00% | 0 |") != NULL,
                   "%s: every canonical solution passes base and plus tests:\n%s", shapes[k].name, out);

@@ -44,6 +44,9 @@ static const char *const answer_cases[][2] = {
     {"We get $x = 3$, so the sum is $7$.", "7"},
     {"Thus $$\\frac{1}{2}$$", "\\frac{1}{2}"},
     {"It costs \\$5 in total, $5$", "5"},
+    /* Math-Verify reads inline and display math after "Answer" */
+    {"Answer $ 9 $", "9"},
+    {"Answer $$ 9 $$", "9"},
 };
 
 static const char *const normalize_cases[][2] = {
@@ -114,6 +117,14 @@ static const char *const normalize_cases[][2] = {
 };
 
 static const char *const equivalent[][2] = {
+    /* verdicts of Math-Verify's own regression tests (huggingface/Math-Verify
+     * tests/test_all.py) for the rules changed here: \cfrac is \frac, a
+     * variable prefix is dropped, a list written with "and" is the list */
+    {"\\cfrac{1}{3}", "1/3"},
+    {"k = \\frac{1}{3}", "1/3"},
+    {"12\\text{ and }13", "12 and 13"},
+    {"12\\text{ and }13", "12, 13"},
+    {"x=2", "m=2"},
     /* numbers, fractions, decimals */
     {"0.5", "\\frac{1}{2}"},
     {".5", "1/2"},
@@ -221,6 +232,8 @@ static const char *const equivalent[][2] = {
 };
 
 static const char *const not_equivalent[][2] = {
+    /* Math-Verify: a number is not a variable equation of another value */
+    {"2", "x=3"},
     /* a number on the left of '=' is not a variable to drop */
     {"2 = 5", "5"},
     {"0.333", "\\frac{1}{3}"},

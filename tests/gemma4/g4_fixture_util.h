@@ -36,6 +36,22 @@ static inline int32_t *g4_ids_of(const eb_st_tensor *t) {
     return ids;
 }
 
+/* Fixture NAME on backend `be` (taken over; destroyed on failure, and NULL
+ * is accepted as an already failed backend). */
+static inline eb_g4_model *g4_fixture_load(const char *name, eb_g4_backend *be) {
+    if (!be) return NULL;
+    char *dir = g4_fixture_path(name);
+    eb_err err = {0};
+    eb_g4_model *m = NULL;
+    if (eb_g4_model_load(dir, be, &m, &err) != 0) {
+        fprintf(stderr, "load %s: %s\n", dir, err.msg);
+        eb_g4_backend_destroy(be);
+        m = NULL;
+    }
+    free(dir);
+    return m;
+}
+
 /* The largest value's index, the lowest among equals. */
 static inline int g4_argmax(const float *v, int n) {
     int best = 0;

@@ -39,18 +39,10 @@ static double margin(const float *v, int n) {
 }
 
 static eb_g4_model *load(const char *name, bool gpu) {
-    char *dir = g4_fixture_path(name);
     eb_err err = {0};
-    eb_g4_model *m = NULL;
     eb_g4_backend *be = gpu ? eb_g4_cuda_backend_create(0, &err) : eb_g4_cpu_backend_create(2);
-    if (!be) {
-        fprintf(stderr, "%s: %s\n", name, err.msg);
-    } else if (eb_g4_model_load(dir, be, &m, &err) != 0) {
-        fprintf(stderr, "load %s: %s\n", dir, err.msg);
-        eb_g4_backend_destroy(be);
-    }
-    free(dir);
-    return m;
+    if (!be) fprintf(stderr, "%s: %s\n", name, err.msg);
+    return g4_fixture_load(name, be);
 }
 
 typedef struct cmp {

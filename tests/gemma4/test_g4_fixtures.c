@@ -20,18 +20,7 @@
 #define ABS_TOL 2e-4
 #define REL_TOL 1e-4
 
-static eb_g4_model *load(const char *name) {
-    char *dir = g4_fixture_path(name);
-    eb_err err = {0};
-    eb_g4_model *m = NULL;
-    eb_g4_backend *be = eb_g4_cpu_backend_create(2);
-    if (eb_g4_model_load(dir, be, &m, &err) != 0) {
-        fprintf(stderr, "load %s: %s\n", dir, err.msg);
-        eb_g4_backend_destroy(be);
-    }
-    free(dir);
-    return m;
-}
+static eb_g4_model *load(const char *name) { return g4_fixture_load(name, eb_g4_cpu_backend_create(2)); }
 
 static void check_model(const char *name, const char *refname) {
     eb_g4_model *m = load(name);

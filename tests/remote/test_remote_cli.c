@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fake_server.h"
+#include "sql_util.h"
 #include "test_util.h"
 #include "timeutil.h"
 
@@ -61,19 +62,6 @@ static int run_cmd(char *const argv[], const char *log, double limit_s) {
     return rc;
 }
 
-static long sql_count(const char *db, const char *sql) {
-    sqlite3 *h;
-    long n = -1;
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(h);
-    return n;
-}
-
 static long stat_now(const char *field) {
     cJSON *st = eb_fake_stats(&srv);
     long v = eb_fake_stat(st, field);
@@ -96,9 +84,9 @@ static void faulty_run(const char *engine, const char *model, const char *suites
                     "--model", (char *)model, "--suite", (char *)suites, "--limit", lim, "--runs", "1",
                     "--db", db, "--data", (char *)eb_test_data_dir(), "--concurrency", "16", NULL};
     CHECK_INT(run_cmd(argv, log, 120), 0);
-    CHECK_INT(sql_count(db, "SELECT COUNT(*) FROM responses"), items);
-    CHECK_INT(sql_count(db, "SELECT COUNT(*) FROM scores"), items);
-    CHECK_INT(sql_count(db, "SELECT COUNT(*) FROM responses WHERE cost_usd > 0 AND tokens_in > 0 AND model_version IS "
+    CHECK_INT(eb_test_sql_long(db, "SELECT COUNT(*) FROM responses"), items);
+    CHECK_INT(eb_test_sql_long(db, "SELECT COUNT(*) FROM scores"), items);
+    CHECK_INT(eb_test_sql_long(db, "SELECT COUNT(*) FROM responses WHERE cost_usd > 0 AND tokens_in > 0 AND model_version IS "
                             "NOT NULL"),
               items);
     cJSON *st = eb_fake_stats(&srv);
@@ -144,15 +132,15 @@ static void crash_and_resume(void) {
     waitpid(pid, NULL, 0);
     eb_sleep_ms(300); /* requests the dead process left in flight finish on the server */
     long billed_before = stat_now("billed");
-    long stored_before = sql_count(db, "SELECT COUNT(*) FROM responses");
+    long stored_before = eb_test_sql_long(db, "SELECT COUNT(*) FROM responses");
     CHECK_MSG(stored_before > 0 && stored_before < ITEMS, "stored %ld before resume", stored_before);
     CHECK(billed_before >= stored_before);
     CHECK_INT(stat_now("duplicate_billed"), 0);
 
     char *resume[] = {EVALBENCH, "resume", "1", "--db", db, "--data", (char *)eb_test_data_dir(), NULL};
     CHECK_INT(run_cmd(resume, log, 120), 0);
-    CHECK_INT(sql_count(db, "SELECT COUNT(*) FROM responses"), ITEMS);
-    CHECK_INT(sql_count(db, "SELECT COUNT(*) FROM scores"), ITEMS);
+    CHECK_INT(eb_test_sql_long(db, "SELECT COUNT(*) FROM responses"), ITEMS);
+    CHECK_INT(eb_test_sql_long(db, "SELECT COUNT(*) FROM scores"), ITEMS);
     /* Only what was billed but never stored was asked again. */
     long lost = billed_before - stored_before;
     CHECK_INT(stat_now("duplicate_billed"), lost);
@@ -180,7 +168,7 @@ static void slow_engine_commits(void) {
     double deadline = eb_now_ms() + 30000;
     while (stat_now("billed") < 1 && eb_now_ms() < deadline) eb_sleep_ms(10);
     eb_sleep_ms(500); /* the first answer is in; the second is 1 s away */
-    CHECK_MSG(sql_count(db, "SELECT COUNT(*) FROM responses") == 1,
+    CHECK_MSG(eb_test_sql_long(db, "SELECT COUNT(*) FROM responses") == 1,
               "the first answer is committed while the runner waits for the second");
     sqlite3 *h = NULL;
     int wrc = sqlite3_open(db, &h);
@@ -192,7 +180,7 @@ static void slow_engine_commits(void) {
     sqlite3_close(h);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
-    CHECK_INT(sql_count(db, "SELECT COUNT(*) FROM responses"), 1);
+    CHECK_INT(eb_test_sql_long(db, "SELECT COUNT(*) FROM responses"), 1);
     CHECK_INT(eb_fake_post(&srv, "/__control", "{\"fault_rate\": 0}"), 0);
 }
 

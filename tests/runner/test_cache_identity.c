@@ -14,19 +14,16 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli_util.h"
 #include "fileio.h"
 #include "suite.h"
 #include "test_util.h"
 
+/* `evalbench run ARGS` on the real data; must exit 0. */
 static char *run(const char *args) {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "EVALBENCH_THREADS=2 %s/harness/evalbench run %s --data %s 2>&1", EVALBENCH_BINARY_DIR,
-             args, eb_test_data_dir());
-    FILE *p = popen(cmd, "r");
-    char *out = calloc(1, 1 << 20);
-    size_t n = 0, k;
-    while (p && (k = fread(out + n, 1, (1 << 20) - 1 - n, p)) > 0) n += k;
-    int st = p ? pclose(p) : -1;
+    char full[4096], *out = NULL;
+    snprintf(full, sizeof full, "run %s --data %s", args, eb_test_data_dir());
+    int st = run_cli(full, &out);
     CHECK_MSG(st == 0, "evalbench run %s exits 0:\n%s", args, out);
     return out;
 }
@@ -123,6 +120,7 @@ static void check_local(const char *dir) {
 }
 
 int main(void) {
+    setenv("EVALBENCH_THREADS", "2", 1);
     char dir[] = "/tmp/eb_cache_identity_XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     check_replay(dir);

@@ -11,26 +11,11 @@
 
 #include "buf.h"
 #include "cli_util.h"
+#include "sql_util.h"
 #include "test_util.h"
 #include "timeutil.h"
 
 static char data_dir[1024];
-
-static long query_long(const char *db_path, const char *sql) {
-    sqlite3 *db;
-    long v = -1;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        sqlite3_close(db);
-        return -1;
-    }
-    sqlite3_busy_timeout(db, 2000);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = (long)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
 
 /* Every score, in a canonical order, as text. */
 static char *dump_scores(const char *db_path) {
@@ -77,7 +62,7 @@ static long kill_after(pid_t pid, const char *db_path, long threshold) {
     double deadline = eb_now_ms() + 300000;
     long n = 0;
     while (eb_now_ms() < deadline) {
-        n = query_long(db_path, "SELECT COUNT(*) FROM scores");
+        n = eb_test_sql_long(db_path, "SELECT COUNT(*) FROM scores");
         if (n >= threshold) break;
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid) return -1; /* finished before we could kill it */
@@ -87,7 +72,7 @@ static long kill_after(pid_t pid, const char *db_path, long threshold) {
     int status;
     waitpid(pid, &status, 0);
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-    return query_long(db_path, "SELECT COUNT(*) FROM scores");
+    return eb_test_sql_long(db_path, "SELECT COUNT(*) FROM scores");
 }
 
 static int wait_exit(pid_t pid) {
@@ -117,26 +102,26 @@ int main(void) {
      * the run interrupted. */
     pid = start_run(killed_db, "1");
     double deadline = eb_now_ms() + 300000;
-    while (eb_now_ms() < deadline && query_long(killed_db, "SELECT COUNT(*) FROM scores") < at_kill + 4000)
+    while (eb_now_ms() < deadline && eb_test_sql_long(killed_db, "SELECT COUNT(*) FROM scores") < at_kill + 4000)
         eb_sleep_ms(5);
     kill(pid, SIGINT);
     CHECK_INT(wait_exit(pid), 130);
-    CHECK_INT(query_long(killed_db, "SELECT status = 'interrupted' FROM runs WHERE run_id = 1"), 1);
-    long after_int = query_long(killed_db, "SELECT COUNT(*) FROM scores");
+    CHECK_INT(eb_test_sql_long(killed_db, "SELECT status = 'interrupted' FROM runs WHERE run_id = 1"), 1);
+    long after_int = eb_test_sql_long(killed_db, "SELECT COUNT(*) FROM scores");
     CHECK_MSG(after_int > at_kill && after_int < total, "after Ctrl-C: %ld of %ld", after_int, total);
 
     /* Re-running the same command resumes run 1 and completes it. */
     pid = start_run(killed_db, NULL);
     CHECK_INT(wait_exit(pid), 0);
-    CHECK_INT(query_long(killed_db, "SELECT COUNT(*) FROM runs"), 1);
-    CHECK_INT(query_long(killed_db, "SELECT COUNT(*) FROM scores"), total);
-    CHECK_INT(query_long(killed_db, "SELECT COUNT(*) FROM responses"), total);
-    CHECK_INT(query_long(killed_db, "SELECT COUNT(DISTINCT request_hash) FROM responses"), total);
-    CHECK_INT(query_long(killed_db, "SELECT COUNT(*) FROM items"), 14042 + 500);
-    CHECK_INT(query_long(killed_db, "SELECT COUNT(*) FROM scores s LEFT JOIN responses p USING(response_id) "
+    CHECK_INT(eb_test_sql_long(killed_db, "SELECT COUNT(*) FROM runs"), 1);
+    CHECK_INT(eb_test_sql_long(killed_db, "SELECT COUNT(*) FROM scores"), total);
+    CHECK_INT(eb_test_sql_long(killed_db, "SELECT COUNT(*) FROM responses"), total);
+    CHECK_INT(eb_test_sql_long(killed_db, "SELECT COUNT(DISTINCT request_hash) FROM responses"), total);
+    CHECK_INT(eb_test_sql_long(killed_db, "SELECT COUNT(*) FROM items"), 14042 + 500);
+    CHECK_INT(eb_test_sql_long(killed_db, "SELECT COUNT(*) FROM scores s LEFT JOIN responses p USING(response_id) "
                                     "WHERE p.response_id IS NULL"),
               0);
-    CHECK_INT(query_long(killed_db, "SELECT status = 'finished' FROM runs"), 1);
+    CHECK_INT(eb_test_sql_long(killed_db, "SELECT status = 'finished' FROM runs"), 1);
 
     pid = start_run(clean_db, NULL);
     CHECK_INT(wait_exit(pid), 0);

@@ -11,24 +11,13 @@
 
 #include <sqlite3.h>
 
+#include "cli_util.h"
+#include "sql_util.h"
 #include "test_util.h"
 
 #define PROCS 4
 #define TRIALS 10
 #define ITEMS 50
-
-static long count(const char *db, const char *sql) {
-    sqlite3 *h;
-    long n = -1;
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(h);
-    return n;
-}
 
 int main(void) {
     char dir[] = "/tmp/eb_run_race_XXXXXX";
@@ -37,20 +26,19 @@ int main(void) {
         char db[600], cmd[4096];
         snprintf(db, sizeof db, "%s/race%d.db", dir, trial);
         snprintf(cmd, sizeof cmd,
-                 "%s/harness/evalbench run --engine oracle --model o --suite math --limit %d --runs 1 --db %s "
-                 "--data %s >/dev/null 2>&1",
-                 EVALBENCH_BINARY_DIR, ITEMS, db, eb_test_data_dir());
+                 "%s run --engine oracle --model o --suite math --limit %d --runs 1 --db %s --data %s >/dev/null 2>&1",
+                 EVALBENCH_BIN, ITEMS, db, eb_test_data_dir());
         pid_t pids[PROCS];
         for (int i = 0; i < PROCS; i++) {
             pids[i] = fork();
             if (pids[i] == 0) _exit(system(cmd) == 0 ? 0 : 1);
         }
         for (int i = 0; i < PROCS; i++) waitpid(pids[i], NULL, 0);
-        CHECK_MSG(count(db, "SELECT COUNT(*) FROM runs") == 1, "trial %d: %ld runs for one configuration", trial,
-                  count(db, "SELECT COUNT(*) FROM runs"));
-        CHECK_MSG(count(db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'") == 1, "trial %d: the run is finished",
+        CHECK_MSG(eb_test_sql_long(db, "SELECT COUNT(*) FROM runs") == 1, "trial %d: %ld runs for one configuration", trial,
+                  eb_test_sql_long(db, "SELECT COUNT(*) FROM runs"));
+        CHECK_MSG(eb_test_sql_long(db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'") == 1, "trial %d: the run is finished",
                   trial);
-        CHECK_MSG(count(db, "SELECT COUNT(*) FROM scores") == ITEMS, "trial %d: every item scored once", trial);
+        CHECK_MSG(eb_test_sql_long(db, "SELECT COUNT(*) FROM scores") == ITEMS, "trial %d: every item scored once", trial);
     }
     char rm[700];
     snprintf(rm, sizeof rm, "rm -rf '%s'", dir);

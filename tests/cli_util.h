@@ -13,9 +13,10 @@
 
 /* Runs `evalbench ARGS` through the shell; stdout+stderr into *out. */
 static inline int run_cli(const char *args, char **out) {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", EVALBENCH_BIN, args);
-    FILE *p = popen(cmd, "r");
+    eb_buf cmd = {0};
+    eb_buf_printf(&cmd, "%s %s 2>&1", EVALBENCH_BIN, args);
+    FILE *p = popen(eb_buf_str(&cmd), "r");
+    eb_buf_free(&cmd);
     eb_buf b = {0};
     char chunk[4096];
     size_t n;
