@@ -5,13 +5,18 @@
 # benchmark.  Prints a short table of each part last.
 #
 #   scripts/gpu_check.sh [--sanitize] [--profile] [--no-fidelity] [--no-bench] [--no-e2e]
-#                        [--variants e2b,e4b,26b-a4b,31b] [--out DIR]
+#                        [--variants e2b,e4b,26b-a4b,31b] [--quants fp8,int8,w8a16,w4a16]
+#                        [--batches 1,32,128] [--out DIR]
+#
+# --quants benchmarks each listed quantization of every variant after the
+# bf16 benchmark (or alone with --no-bench).
 #
 # Binaries: .gpu/ from scripts/gpu_bundle.sh when present (for machines that
 # cannot build evalbench), else a fresh build in build-gpu/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 sanitize=0 fidelity=1 bench=1 e2e=1 profile=0 variants=e2b,e4b,26b-a4b,31b out="${OUT:-/tmp/gpu_check}"
+quants="" batches=1,32,128
 while [ $# -gt 0 ]; do
   case "$1" in
     --sanitize) sanitize=1 ;;
@@ -20,6 +25,8 @@ while [ $# -gt 0 ]; do
     --no-e2e) e2e=0 ;;
     --profile) profile=1 ;;
     --variants) variants="$2"; shift ;;
+    --quants) quants="$2"; shift ;;
+    --batches) batches="$2"; shift ;;
     --out) out="$2"; shift ;;
     *) echo "gpu_check: unknown option $1" >&2; exit 2 ;;
   esac
@@ -63,9 +70,14 @@ if [ $fidelity -eq 1 ]; then
   rm -rf /dev/shm/evalbench-fidelity
 fi
 if [ $bench -eq 1 ]; then
-  step bench "$bin/bench_gpu_engine" --variants "$variants" --workdir /tmp/evalbench-bench
+  step bench "$bin/bench_gpu_engine" --variants "$variants" --batches "$batches" --workdir /tmp/evalbench-bench
   rm -rf /tmp/evalbench-bench
 fi
+for q in ${quants//,/ }; do
+  step "bench-$q" "$bin/bench_gpu_engine" --variants "$variants" --batches "$batches" --quant "$q" \
+    --workdir /tmp/evalbench-bench
+  rm -rf /tmp/evalbench-bench
+done
 if [ $e2e -eq 1 ]; then
   e2e_db=/tmp/evalbench-e2e.db  # not under $out: only logs come back
   rm -f "$e2e_db"*
@@ -82,10 +94,12 @@ fi
 
 echo
 echo "== summary ($gpu)"
-grep -h -E '^(dense|dense-mm|moe|ple) ' "$out/gpu-tests.log" 2>/dev/null | cut -c1-160
+grep -h -E '^(dense|dense-mm|moe|ple) ' "$out/gpu-tests.log" 2>/dev/null | cut -c1-160 | head -80
 grep -h -E 'passed, .* failed' "$out/gpu-tests.log" 2>/dev/null
 [ -f "$out/fidelity.log" ] && sed -n '/^| variant/,$p' "$out/fidelity.log"
-[ -f "$out/bench.log" ] && sed -n '/^| model/,$p' "$out/bench.log"
+for f in "$out"/bench.log "$out"/bench-*.log; do
+  [ -f "$f" ] && sed -n '/ weights$/,$p' "$f"
+done
 [ -f "$out/profile.log" ] && grep -A30 "cuda profile" "$out/profile.log"
 grep -h "ERROR SUMMARY" "$out/memcheck.log" 2>/dev/null
 printf '%s\n' "${summary[@]}"

@@ -5,6 +5,7 @@
  *   bench_gpu_engine [--configs DIR] [--workdir DIR] [--variants e2b,31b]
  *                    [--batches 1,32,128] [--prompt 128] [--gen 64]
  *                    [--prefill 16x1024] [--json FILE] [--make-only]
+ *                    [--quant fp8|int8|w8a16|w4a16]  (quantized on load)
  *
  * The checkpoints go to --workdir (default /tmp: page cache can be
  * reclaimed, tmpfs pages read through a mapping cannot).
@@ -32,6 +33,7 @@
 #include "fileio.h"
 #include "g4_cuda.h"
 #include "g4_model.h"
+#include "g4_quant.h"
 #include "rng.h"
 #include "strutil.h"
 #include "timeutil.h"
@@ -172,6 +174,20 @@ static double time_prefill(eb_g4_model *m, int B, int T, eb_err *err) {
 static double active_bytes(const eb_g4_model *m) {
     const eb_g4_config *c = &m->cfg;
     double total = 2.0 * (double)eb_g4_param_count(c, false);
+    if (m->w.quant) {
+        /* the quantized projections read 1 (or half a) byte per weight */
+        double per = m->w.quant == EB_G4_Q_W4A16 ? 0.5 : 1.0, q = 0;
+        for (int i = 0; i < m->w.n_layers; i++) {
+            const eb_g4_layer_weights *lw = &m->w.layers[i];
+            const eb_g4_tensor *t[] = {&lw->q_proj, &lw->k_proj, &lw->v_proj, &lw->o_proj, &lw->gate_proj,
+                                       &lw->up_proj, &lw->down_proj, &lw->ple_gate, &lw->ple_proj};
+            for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)
+                if (t[k]->quant) q += (double)t[k]->shape[0] * (double)t[k]->shape[1];
+            if (lw->experts_gate_up.quant)
+                q += (double)c->top_k * 3.0 * c->moe_intermediate * c->hidden;
+        }
+        total -= (2.0 - per) * q;
+    }
     if (c->ple_dim) total -= 2.0 * (double)c->ple_vocab * c->n_layers * c->ple_dim;
     if (c->moe)
         total -= 2.0 * c->n_layers * (double)(c->n_experts - c->top_k) * 3.0 * c->moe_intermediate * c->hidden;
@@ -192,6 +208,7 @@ static int parse_list(const char *s, int *out, int max) {
 
 int main(int argc, char **argv) {
     const char *configs = "bench/gpu_engine/configs", *workdir = "/tmp/evalbench-bench", *json = NULL;
+    const char *quant_name = NULL;
     const char *variants = "e2b,e4b,26b-a4b,31b", *batches = "1,32,128", *prefill = "16x1024";
     int P = 128, G = 64;
     bool make_only = false;
@@ -213,6 +230,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--gen")) G = atoi(argv[++i]);
         else if (!strcmp(a, "--prefill")) prefill = argv[++i];
         else if (!strcmp(a, "--json")) json = argv[++i];
+        else if (!strcmp(a, "--quant")) quant_name = argv[++i];
         else {
             fprintf(stderr, "bench_gpu_engine: unknown option %s\n", a);
             return 2;
@@ -222,6 +240,14 @@ int main(int argc, char **argv) {
     if (sscanf(prefill, "%dx%d", &pB, &pT) != 2 || pB < 1 || pT < 1) {
         fprintf(stderr, "bench_gpu_engine: --prefill BxT\n");
         return 2;
+    }
+    eb_g4_quant quant;
+    {
+        eb_err qerr = {0};
+        if (eb_g4_quant_parse(quant_name, &quant, &qerr) != 0) {
+            fprintf(stderr, "bench_gpu_engine: %s\n", qerr.msg);
+            return 2;
+        }
     }
     if (!make_only && eb_g4_cuda_device_count() == 0) {
         fprintf(stderr, "bench_gpu_engine: no CUDA GPU is visible\n");
@@ -268,7 +294,7 @@ int main(int argc, char **argv) {
         }
         eb_g4_backend *be = rc == 0 ? eb_g4_cuda_backend_create(0, &err) : NULL;
         double t0 = eb_now_ms();
-        if (be && eb_g4_model_load(dir, be, &m, &err) != 0) {
+        if (be && eb_g4_model_load_quant(dir, be, (int)quant, &m, &err) != 0) {
             eb_g4_backend_destroy(be);
             m = NULL;
         }
@@ -308,7 +334,7 @@ int main(int argc, char **argv) {
         free(rows);
         return status;
     }
-    printf("\n| model | weights GB | load s | read/token GB |");
+    printf("\n%s weights\n| model | weights GB | load s | read/token GB |", eb_g4_quant_name(quant));
     for (int b = 0; b < rows[0].n_batches; b++) printf(" decode b=%d tok/s |", rows[0].batch[b]);
     printf(" b=1 %% of HBM roofline | prefill %dx%d tok/s |\n|---|---:|---:|---:|", pB, pT);
     for (int b = 0; b < rows[0].n_batches; b++) printf("---:|");

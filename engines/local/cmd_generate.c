@@ -4,7 +4,7 @@
  *   evalbench generate --model-path DIR (--prompt TEXT | --prompt-ids 2,17,...)
  *       [--chat] [--system TEXT] [--no-bos] [--max-tokens N]
  *       [--temperature T --seed S] [--print-ids] [--logits-out FILE.npy]
- *       [--device cpu|cuda|cuda:N]
+ *       [--device cpu|cuda|cuda:N] [--quant bf16|fp8|int8|w8a16|w4a16]
  *
  * Prints the completion as it is generated (or, with --print-ids, the
  * generated ids comma-separated).  --logits-out writes the float32 logits of
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "exitcodes.h"
+#include "g4_quant.h"
 #include "local_model.h"
 #include "npy.h"
 #include "strutil.h"
@@ -24,12 +25,14 @@ int cmd_generate(int argc, char **argv);
 #define GENERATE_USAGE                                                                                           \
     "usage: evalbench generate --model-path DIR (--prompt TEXT | --prompt-ids 2,17,...) [--chat] [--system TEXT]\n" \
     "       [--no-bos] [--max-tokens N] [--temperature T --seed S] [--print-ids] [--logits-out FILE.npy]\n"        \
-    "       [--device cpu|cuda|cuda:N]\n"
+    "       [--device cpu|cuda|cuda:N] [--quant bf16|fp8|int8|w8a16|w4a16]\n"
 
 static int help(void) {
     printf("%s\nRuns one prompt through the local Gemma 4 engine and prints the completion (or, with --print-ids,\n"
            "the generated token ids). --logits-out writes the float32 logits of every prompt position as a\n"
-           "[prompt_len, vocab] .npy array. --device defaults to the GPU when one is visible.\n",
+           "[prompt_len, vocab] .npy array. --device defaults to the GPU when one is visible. --quant rounds the\n"
+           "layer projections to fp8 or int8 (W8A8), or int8 / int4 weights with 16-bit activations, as the\n"
+           "model loads (docs/quantization.md).\n",
            GENERATE_USAGE);
     return EB_EXIT_OK;
 }
@@ -58,7 +61,7 @@ static int parse_ids(const char *s, int32_t **ids, size_t *n) {
 
 int cmd_generate(int argc, char **argv) {
     const char *model_path = NULL, *prompt = NULL, *prompt_ids = NULL, *system = NULL, *logits_out = NULL;
-    const char *device = NULL;
+    const char *device = NULL, *quant_name = NULL;
     bool chat = false, print_ids = false, no_bos = false;
     long max_tokens = 64, seed = 0;
     double temperature = 0;
@@ -76,6 +79,7 @@ int cmd_generate(int argc, char **argv) {
         else if (!strcmp(a, "--system")) system = argv[++i];
         else if (!strcmp(a, "--logits-out")) logits_out = argv[++i];
         else if (!strcmp(a, "--device")) device = argv[++i];
+        else if (!strcmp(a, "--quant")) quant_name = argv[++i];
         else if (!strcmp(a, "--max-tokens")) {
             if (!eb_parse_long(argv[++i], &max_tokens)) return usage("--max-tokens needs a non-negative integer");
         } else if (!strcmp(a, "--seed")) {
@@ -92,8 +96,10 @@ int cmd_generate(int argc, char **argv) {
     if (prompt_ids && (chat || system)) return usage("--chat and --system apply to --prompt only");
 
     eb_err err = {0};
+    eb_g4_quant quant;
+    if (eb_g4_quant_parse(quant_name, &quant, &err) != 0) return usage(err.msg);
     eb_local_model *lm = NULL;
-    int orc = eb_local_model_open(model_path, device, &lm, &err);
+    int orc = eb_local_model_open(model_path, device, (int)quant, &lm, &err);
     if (orc != 0) {
         fprintf(stderr, "evalbench generate: %s\n", err.msg);
         return orc == EB_LOCAL_NO_DEVICE ? EB_EXIT_ENGINE : EB_EXIT_FAILURE;

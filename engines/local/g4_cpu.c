@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "g4_backend.h"
+#include "g4_quant.h"
 #include "threadpool.h"
 
 typedef struct cpu {
@@ -224,8 +225,60 @@ EB_HOT static void mm_task(void *ctx, int task, int worker) {
     }
 }
 
+/* Quantized weights (g4_quant.h): each output element is the reference
+ * product eb_g4_qdot, from the host codes; for the W8A8 modes the input
+ * rows are quantized once per call. */
+typedef struct qmm_job {
+    const eb_g4_tensor *w;
+    int64_t row0;
+    int out, in, n, ld;
+    size_t row_bytes;
+    int row_scales;
+    const float *x;
+    const uint8_t *xq;
+    const float *xs;
+    float *y;
+} qmm_job;
+
+static void qmm_task(void *ctx, int task, int worker) {
+    (void)worker;
+    qmm_job *j = ctx;
+    int r0 = task * MM_ROWS_PER_TASK;
+    int r1 = r0 + MM_ROWS_PER_TASK < j->out ? r0 + MM_ROWS_PER_TASK : j->out;
+    eb_g4_quant q = (eb_g4_quant)j->w->quant;
+    for (int r = r0; r < r1; r++) {
+        const uint8_t *codes = j->w->q + (size_t)(j->row0 + r) * j->row_bytes;
+        const float *sc = j->w->qscale + (size_t)(j->row0 + r) * (size_t)j->row_scales;
+        for (int t = 0; t < j->n; t++)
+            j->y[(size_t)t * j->out + r] = eb_g4_qdot(q, codes, sc, j->ld, j->x + (size_t)t * j->in, j->in,
+                                                      j->xq ? j->xq + (size_t)t * j->ld : NULL, j->xs ? j->xs[t] : 0.f);
+    }
+}
+
+static void cpu_qmatmul(cpu *c, const eb_g4_tensor *w, int64_t row0, int out, int in, const float *x, int n, float *y) {
+    eb_g4_quant q = (eb_g4_quant)w->quant;
+    int ld = eb_g4_quant_ld(in);
+    qmm_job j = {w, row0, out, in, n, ld, eb_g4_quant_row_bytes(q, ld), eb_g4_quant_row_scales(q, ld), x, NULL, NULL, y};
+    uint8_t *xq = NULL;
+    float *xs = NULL;
+    if (eb_g4_quant_w8a8(q)) {
+        xq = eb_malloc((size_t)n * (size_t)ld);
+        xs = eb_malloc((size_t)n * sizeof(float));
+        for (int t = 0; t < n; t++) xs[t] = eb_g4_quantize_act_row(q, x + (size_t)t * in, in, ld, xq + (size_t)t * ld);
+        j.xq = xq;
+        j.xs = xs;
+    }
+    eb_pool_run(c->pool, (out + MM_ROWS_PER_TASK - 1) / MM_ROWS_PER_TASK, qmm_task, &j);
+    free(xq);
+    free(xs);
+}
+
 static void cpu_matmul(eb_g4_backend *b, const eb_g4_tensor *w, int64_t row0, int out, int in, const float *x, int n,
                        float *y) {
+    if (w->quant && w->q) {
+        cpu_qmatmul(C(b), w, row0, out, in, x, n, y);
+        return;
+    }
     mm_job j = {C(b), w, row0, out, in, n, x, y};
     eb_pool_run(C(b)->pool, (out + MM_ROWS_PER_TASK - 1) / MM_ROWS_PER_TASK, mm_task, &j);
 }

@@ -5,6 +5,10 @@
  * alone. */
 #include "g4_model.h"
 
+#include <unistd.h>
+
+#include "g4_quant.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +23,24 @@ static float scale_in_dtype(double v, eb_dtype dt) {
 }
 
 int eb_g4_model_load(const char *dir, eb_g4_backend *be, eb_g4_model **out, eb_err *err) {
+    return eb_g4_model_load_quant(dir, be, EB_G4_Q_NONE, out, err);
+}
+
+int eb_g4_model_load_quant(const char *dir, eb_g4_backend *be, int quant, eb_g4_model **out, eb_err *err) {
     *out = NULL;
     eb_g4_model *m = eb_calloc(1, sizeof *m);
     m->be = be;
     if (eb_g4_config_load(dir, &m->cfg, err) != 0) goto fail;
     if (eb_st_open_dir(dir, &m->st, err) != 0) goto fail;
     if (eb_g4_weights_bind(&m->cfg, &m->st, dir, &m->w, err) != 0) goto fail;
-    if (be->ops->load_weights && be->ops->load_weights(be, &m->cfg, &m->w, err) != 0) goto fail;
+    eb_g4_weights_mark_quant(&m->cfg, &m->w, (eb_g4_quant)quant);
+    if (be->ops->load_weights) {
+        /* a device backend quantizes as it uploads */
+        if (be->ops->load_weights(be, &m->cfg, &m->w, err) != 0) goto fail;
+    } else if (quant != EB_G4_Q_NONE) {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        if (eb_g4_weights_quantize_host(&m->w, ncpu > 0 ? (int)ncpu : 1, err) != 0) goto fail;
+    }
     const eb_g4_config *c = &m->cfg;
     m->inv_freq = eb_calloc((size_t)c->n_layers, sizeof *m->inv_freq);
     for (int i = 0; i < c->n_layers; i++) {
@@ -54,6 +69,7 @@ void eb_g4_model_free(eb_g4_model *m) {
     if (m->inv_freq)
         for (int i = 0; i < m->cfg.n_layers; i++) free(m->inv_freq[i]);
     free(m->inv_freq);
+    eb_g4_weights_free_quant(&m->w);
     eb_g4_weights_free(&m->w);
     eb_st_close(&m->st);
     eb_g4_config_free(&m->cfg);

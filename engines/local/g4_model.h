@@ -39,6 +39,9 @@ typedef struct eb_g4_seq {
 /* Loads DIR (config.json + safetensors), validates every tensor, and uses
  * backend `be` (the model takes ownership). */
 int eb_g4_model_load(const char *dir, eb_g4_backend *be, eb_g4_model **out, eb_err *err);
+/* The same with the layer projections quantized on load (quant: an
+ * eb_g4_quant, see g4_quant.h). */
+int eb_g4_model_load_quant(const char *dir, eb_g4_backend *be, int quant, eb_g4_model **out, eb_err *err);
 void eb_g4_model_free(eb_g4_model *m);
 
 eb_g4_seq *eb_g4_seq_new(const eb_g4_model *m);

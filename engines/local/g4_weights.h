@@ -19,6 +19,12 @@ typedef struct eb_g4_tensor {
     int64_t shape[3];
     const char *name; /* borrowed from the checkpoint */
     void *dev;        /* backend-owned */
+    /* quantization on load (g4_quant.h): the mode (an eb_g4_quant, 0 when
+     * the tensor is used as stored) and, for host backends, the codes
+     * [rows, qrow_bytes] and scales [rows, qrow_scales] */
+    int quant;
+    uint8_t *q;
+    float *qscale;
 } eb_g4_tensor;
 
 static inline bool eb_g4_present(const eb_g4_tensor *t) { return t->data != NULL; }
@@ -41,6 +47,7 @@ typedef struct eb_g4_weights {
     eb_g4_layer_weights *layers;
     int n_layers;
     const char *prefix; /* "model.language_model." or "model." */
+    int quant;          /* the eb_g4_quant the layer projections were marked with */
 } eb_g4_weights;
 
 /* One expected tensor. */

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "g4_cuda.h"
+#include "g4_quant.h"
 #include "local_model.h"
 #include "queue.h"
 #include "strutil.h"
@@ -466,7 +467,12 @@ int eb_local_create(const eb_engine_config *cfg, eb_engine **out, eb_err *err) {
     if (!cfg->model_path || !*cfg->model_path)
         return eb_err_set(err, "local engine: --model-path DIR is required (a Gemma 4 checkpoint directory)");
     local *L = eb_calloc(1, sizeof *L);
-    if (eb_local_model_open(cfg->model_path, cfg->device, &L->lm, err) != 0) {
+    eb_g4_quant quant;
+    if (eb_g4_quant_parse(cfg->quantization, &quant, err) != 0) {
+        free(L);
+        return -1;
+    }
+    if (eb_local_model_open(cfg->model_path, cfg->device, (int)quant, &L->lm, err) != 0) {
         free(L);
         return -1;
     }
@@ -489,14 +495,19 @@ int eb_local_create(const eb_engine_config *cfg, eb_engine **out, eb_err *err) {
     e->name = "local";
     if (L->lm->gpu) {
         eb_buf v = {0};
-        eb_buf_printf(&v, "evalbench-local-cuda-1 (%s; bf16 weights, f32 KV cache, deterministic)",
-                      eb_g4_cuda_describe(L->lm->m->be));
+        eb_buf_printf(&v, "evalbench-local-cuda-1 (%s; %s weights%s%s, f32 KV cache, deterministic)",
+                      eb_g4_cuda_describe(L->lm->m->be), quant ? eb_g4_quant_name(quant) : "bf16",
+                      quant ? ": " : "", quant ? eb_g4_quant_summary(quant) : "");
         e->version = eb_buf_take(&v);
     } else {
-        e->version = eb_strdup("evalbench-local-cpu-1");
+        eb_buf v = {0};
+        eb_buf_printf(&v, "evalbench-local-cpu-1%s%s%s", quant ? " (" : "", quant ? eb_g4_quant_summary(quant) : "",
+                      quant ? ")" : "");
+        e->version = eb_buf_take(&v);
     }
     e->model = cfg->model && *cfg->model ? eb_strdup(cfg->model) : dir_name(cfg->model_path);
-    e->quantization = eb_strdup(L->lm->m->w.embed.dtype == EB_DT_BF16 ? "bf16" : "f32");
+    e->quantization =
+        eb_strdup(quant ? eb_g4_quant_name(quant) : L->lm->m->w.embed.dtype == EB_DT_BF16 ? "bf16" : "f32");
     e->supports_loglik = true;
     e->chat_default = true;
     /* The checkpoint's fingerprint and the arithmetic that ran it: the CPU
@@ -508,6 +519,8 @@ int eb_local_create(const eb_engine_config *cfg, eb_engine **out, eb_err *err) {
         eb_buf id = {0};
         eb_buf_printf(&id, "%s weights:%s", L->lm->gpu ? "evalbench-local-cuda-1 bf16-mma" : "evalbench-local-cpu-1 f32",
                       fp);
+        /* quantized weights answer differently from the same checkpoint */
+        if (quant) eb_buf_printf(&id, " quant:%s", eb_g4_quant_name(quant));
         e->identity = eb_buf_take(&id);
     }
     e->impl = L;

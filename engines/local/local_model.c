@@ -70,7 +70,7 @@ static int make_backend(const char *device, int threads, eb_g4_backend **be, boo
     return 0;
 }
 
-int eb_local_model_open(const char *dir, const char *device, eb_local_model **out, eb_err *err) {
+int eb_local_model_open(const char *dir, const char *device, int quant, eb_local_model **out, eb_err *err) {
     *out = NULL;
     int threads = 0;
     const char *t = getenv("EVALBENCH_THREADS");
@@ -88,7 +88,8 @@ int eb_local_model_open(const char *dir, const char *device, eb_local_model **ou
     lm->gpu = gpu;
     lm->sampling.top_k = 0;
     lm->sampling.top_p = 1.0;
-    if (eb_g4_model_load(dir, be, &lm->m, err) != 0) {
+    lm->quant = quant;
+    if (eb_g4_model_load_quant(dir, be, quant, &lm->m, err) != 0) {
         eb_g4_backend_destroy(be);
         goto fail;
     }

@@ -28,6 +28,7 @@ typedef struct eb_local_model {
     eb_sampling sampling; /* top_k / top_p used whenever temperature > 0 */
     char *dir;
     bool gpu; /* the model runs on the CUDA backend */
+    int quant; /* eb_g4_quant */
 } eb_local_model;
 
 /* device: "cpu", "cuda", "cuda:N", or NULL / "auto" (the GPU when one is
@@ -35,7 +36,8 @@ typedef struct eb_local_model {
  * one per CPU.  Returns 0, EB_LOCAL_NO_DEVICE when the device asked for
  * cannot be used (no GPU, bad name), or -1 for any other failure. */
 #define EB_LOCAL_NO_DEVICE (-2)
-int eb_local_model_open(const char *dir, const char *device, eb_local_model **out, eb_err *err);
+/* quant: an eb_g4_quant (g4_quant.h), the layer projections quantized on load. */
+int eb_local_model_open(const char *dir, const char *device, int quant, eb_local_model **out, eb_err *err);
 void eb_local_model_free(eb_local_model *lm);
 
 /* Chat: the Gemma 4 template (BOS, optional system turn, user turn,

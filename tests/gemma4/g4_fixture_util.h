@@ -4,6 +4,7 @@
 #ifndef EB_G4_FIXTURE_UTIL_H
 #define EB_G4_FIXTURE_UTIL_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,13 +38,14 @@ static inline int32_t *g4_ids_of(const eb_st_tensor *t) {
 }
 
 /* Fixture NAME on backend `be` (taken over; destroyed on failure, and NULL
- * is accepted as an already failed backend). */
-static inline eb_g4_model *g4_fixture_load(const char *name, eb_g4_backend *be) {
+ * is accepted as an already failed backend), its layer projections
+ * quantized on load as `quant` (an eb_g4_quant) says. */
+static inline eb_g4_model *g4_fixture_load_quant(const char *name, eb_g4_backend *be, int quant) {
     if (!be) return NULL;
     char *dir = g4_fixture_path(name);
     eb_err err = {0};
     eb_g4_model *m = NULL;
-    if (eb_g4_model_load(dir, be, &m, &err) != 0) {
+    if (eb_g4_model_load_quant(dir, be, quant, &m, &err) != 0) {
         fprintf(stderr, "load %s: %s\n", dir, err.msg);
         eb_g4_backend_destroy(be);
         m = NULL;
@@ -52,12 +54,57 @@ static inline eb_g4_model *g4_fixture_load(const char *name, eb_g4_backend *be) 
     return m;
 }
 
+static inline eb_g4_model *g4_fixture_load(const char *name, eb_g4_backend *be) {
+    return g4_fixture_load_quant(name, be, 0);
+}
+
 /* The largest value's index, the lowest among equals. */
 static inline int g4_argmax(const float *v, int n) {
     int best = 0;
     for (int i = 1; i < n; i++)
         if (v[i] > v[best]) best = i;
     return best;
+}
+
+/* Logits whose top two are closer than this are a near tie: bf16-level
+ * rounding may swap them. */
+#define NEAR_TIE 0.05
+
+/* Largest minus second largest. */
+static inline double g4_margin(const float *v, int n) {
+    int b = g4_argmax(v, n);
+    double second = -INFINITY;
+    for (int i = 0; i < n; i++)
+        if (i != b && v[i] > second) second = v[i];
+    return (double)v[b] - second;
+}
+
+/* Logits [n, V] against wanted ones: max |difference|, relative L2 error
+ * of all of them, and top-1 disagreements at positions that are no near
+ * tie in `want`. */
+typedef struct g4_cmp {
+    double max_abs, rel_l2;
+    int top1_bad, decisive;
+} g4_cmp;
+
+static inline g4_cmp g4_compare(const float *got, const float *want, int n, int V) {
+    g4_cmp c = {0};
+    double dd = 0, rr = 0;
+    for (int t = 0; t < n; t++) {
+        const float *g = got + (size_t)t * V, *w = want + (size_t)t * V;
+        for (int v = 0; v < V; v++) {
+            double d = (double)g[v] - w[v];
+            dd += d * d;
+            rr += (double)w[v] * w[v];
+            if (fabs(d) > c.max_abs || isnan(d)) c.max_abs = isnan(d) ? INFINITY : fabs(d);
+        }
+        if (g4_margin(w, V) > NEAR_TIE) {
+            c.decisive++;
+            if (g4_argmax(g, V) != g4_argmax(w, V)) c.top1_bad++;
+        }
+    }
+    c.rel_l2 = rr > 0 ? sqrt(dd / rr) : INFINITY;
+    return c;
 }
 
 /* All-position logits of one prompt [n, vocab], from one chunk or from

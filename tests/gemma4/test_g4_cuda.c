@@ -23,52 +23,20 @@
 #include "g4_cuda.h"
 #include "g4_fixture_util.h"
 #include "g4_model.h"
+#include "g4_quant.h"
 #include "rng.h"
 #include "test_util.h"
 
 #define REL_L2_MAX 2e-2
-#define NEAR_TIE 0.05
 
-/* Largest minus second largest. */
-static double margin(const float *v, int n) {
-    int b = g4_argmax(v, n);
-    double second = -INFINITY;
-    for (int i = 0; i < n; i++)
-        if (i != b && v[i] > second) second = v[i];
-    return (double)v[b] - second;
-}
-
-static eb_g4_model *load(const char *name, bool gpu) {
+static eb_g4_model *load_quant(const char *name, bool gpu, eb_g4_quant q) {
     eb_err err = {0};
     eb_g4_backend *be = gpu ? eb_g4_cuda_backend_create(0, &err) : eb_g4_cpu_backend_create(2);
     if (!be) fprintf(stderr, "%s: %s\n", name, err.msg);
-    return g4_fixture_load(name, be);
+    return g4_fixture_load_quant(name, be, q);
 }
 
-typedef struct cmp {
-    double max_abs, rel_l2;
-    int top1_bad, decisive;
-} cmp;
-
-static cmp compare(const float *got, const float *want, int n, int V) {
-    cmp c = {0};
-    double dd = 0, rr = 0;
-    for (int t = 0; t < n; t++) {
-        const float *g = got + (size_t)t * V, *w = want + (size_t)t * V;
-        for (int v = 0; v < V; v++) {
-            double d = (double)g[v] - w[v];
-            dd += d * d;
-            rr += (double)w[v] * w[v];
-            if (fabs(d) > c.max_abs || isnan(d)) c.max_abs = isnan(d) ? INFINITY : fabs(d);
-        }
-        if (margin(w, V) > NEAR_TIE) {
-            c.decisive++;
-            if (g4_argmax(g, V) != g4_argmax(w, V)) c.top1_bad++;
-        }
-    }
-    c.rel_l2 = rr > 0 ? sqrt(dd / rr) : INFINITY;
-    return c;
-}
+static eb_g4_model *load(const char *name, bool gpu) { return load_quant(name, gpu, EB_G4_Q_NONE); }
 
 static void check_fixture(const char *name, const char *refname) {
     eb_g4_model *gpu = load(name, true), *cpu = load(name, false);
@@ -99,7 +67,7 @@ static void check_fixture(const char *name, const char *refname) {
         float *c_full = g4_run_logits(cpu, ids, n, n);
         CHECK(full && inc && ch5 && c_full && tl);
         if (full && inc && ch5 && c_full && tl) {
-            cmp r = compare(full, tl->data, n, V), c = compare(full, c_full, n, V);
+            g4_cmp r = g4_compare(full, tl->data, n, V), c = g4_compare(full, c_full, n, V);
             printf("%-9s prompt %d (%3d tokens): vs transformers max|d| %.3g rel-L2 %.2e top-1 %d/%d; vs CPU rel-L2 "
                    "%.2e\n",
                    name, p, n, r.max_abs, r.rel_l2, r.decisive - r.top1_bad, r.decisive, c.rel_l2);
@@ -184,8 +152,8 @@ static float *decode_alone(eb_g4_model *m, const int32_t *prompt, int n, int32_t
     return lg;
 }
 
-static void check_determinism(const char *name) {
-    eb_g4_model *m = load(name, true);
+static void check_determinism(const char *name, eb_g4_quant q) {
+    eb_g4_model *m = load_quant(name, true, q);
     CHECK_MSG(m != NULL, "%s loads on the GPU", name);
     if (!m) return;
     int V = m->cfg.vocab;
@@ -295,6 +263,95 @@ static void check_determinism(const char *name) {
     eb_g4_model_free(m);
 }
 
+/* ---- quantized weights ------------------------------------------------------ */
+
+/* One projection of a loaded model, GPU against CPU on the same input rows:
+ * int8 products are exact integer sums on both, so bit-identical. */
+static double matmul_gap(eb_g4_model *gpu, eb_g4_model *cpu, int n, bool *identical) {
+    const eb_g4_tensor *wg = &gpu->w.layers[0].q_proj, *wc = &cpu->w.layers[0].q_proj;
+    int out = (int)wg->shape[0], in = (int)wg->shape[1];
+    float *x = malloc(sizeof(float) * (size_t)n * in), *yc = malloc(sizeof(float) * (size_t)n * out),
+          *yg = malloc(sizeof(float) * (size_t)n * out);
+    eb_rng rng;
+    eb_rng_seed(&rng, 5);
+    for (int i = 0; i < n * in; i++) x[i] = (float)(eb_rng_uniform(&rng) * 6 - 3);
+    cpu->be->ops->matmul(cpu->be, wc, 0, out, in, x, n, yc);
+    float *dx = gpu->be->ops->alloc(gpu->be, (size_t)n * in), *dy = gpu->be->ops->alloc(gpu->be, (size_t)n * out);
+    gpu->be->ops->upload(gpu->be, dx, x, (size_t)n * in);
+    gpu->be->ops->matmul(gpu->be, wg, 0, out, in, dx, n, dy);
+    gpu->be->ops->download(gpu->be, yg, dy, (size_t)n * out);
+    gpu->be->ops->release(gpu->be, dx);
+    gpu->be->ops->release(gpu->be, dy);
+    double dd = 0, rr = 0;
+    for (int i = 0; i < n * out; i++) {
+        dd += ((double)yg[i] - yc[i]) * ((double)yg[i] - yc[i]);
+        rr += (double)yc[i] * yc[i];
+    }
+    *identical = memcmp(yg, yc, sizeof(float) * (size_t)n * out) == 0;
+    free(x);
+    free(yc);
+    free(yg);
+    return sqrt(dd / (rr > 0 ? rr : 1));
+}
+
+static void check_quant(const char *name, const char *refname, eb_g4_quant q) {
+    eb_g4_model *gpu = load_quant(name, true, q), *cpu = load_quant(name, false, q);
+    CHECK_MSG(gpu && cpu, "fixture %s loads as %s on both backends", name, eb_g4_quant_name(q));
+    char *refpath = g4_fixture_path(refname);
+    eb_st_file ref;
+    eb_err err = {0};
+    int rc = eb_st_file_open(refpath, &ref, &err);
+    free(refpath);
+    if (rc != 0 || !gpu || !cpu) {
+        if (rc == 0) eb_st_file_close(&ref);
+        eb_g4_model_free(gpu);
+        eb_g4_model_free(cpu);
+        return;
+    }
+    bool same = false;
+    double g1 = matmul_gap(gpu, cpu, 1, &same);
+    bool same40 = false;
+    double g40 = matmul_gap(gpu, cpu, 40, &same40);
+    printf("%-9s %-6s q_proj GPU vs CPU: rel-L2 %.2e (1 row), %.2e (40 rows)%s\n", name, eb_g4_quant_name(q), g1, g40,
+           same && same40 ? ", bit-identical" : "");
+    if (q == EB_G4_Q_INT8) CHECK_MSG(same && same40, "%s int8: GPU product differs from the CPU's", name);
+    else CHECK_MSG(g1 < 1e-2 && g40 < 1e-2, "%s %s: GPU product off the CPU's by %.3g / %.3g", name,
+                   eb_g4_quant_name(q), g1, g40);
+    int V = gpu->cfg.vocab;
+    for (int p = 0;; p++) {
+        char key[32];
+        snprintf(key, sizeof key, "p%d.ids", p);
+        const eb_st_tensor *ti = g4_ref_tensor(&ref, key);
+        if (!ti) break;
+        int n = (int)ti->numel;
+        int32_t *ids = g4_ids_of(ti);
+        float *full = g4_run_logits(gpu, ids, n, n), *inc = g4_run_logits(gpu, ids, n, 1),
+              *c_full = g4_run_logits(cpu, ids, n, n);
+        CHECK(full && inc && c_full);
+        if (full && inc && c_full) {
+            g4_cmp c = g4_compare(full, c_full, n, V);
+            printf("%-9s %-6s prompt %d: GPU vs CPU rel-L2 %.2e, top-1 %d/%d\n", name, eb_g4_quant_name(q), p,
+                   c.rel_l2, c.decisive - c.top1_bad, c.decisive);
+            /* W8A8: an activation that lands on a rounding boundary may take
+             * the neighbouring code on one backend; the rest is bf16-level */
+            double bound = eb_g4_quant_w8a8(q) ? 5e-2 : REL_L2_MAX;
+            CHECK_MSG(c.rel_l2 <= bound, "%s %s prompt %d: rel-L2 %.3g vs CPU", name, eb_g4_quant_name(q), p,
+                      c.rel_l2);
+            CHECK_MSG(c.top1_bad * 20 <= c.decisive, "%s %s prompt %d: top-1 differs at %d of %d", name,
+                      eb_g4_quant_name(q), p, c.top1_bad, c.decisive);
+            CHECK_MSG(memcmp(full, inc, (size_t)n * V * sizeof(float)) == 0,
+                      "%s %s prompt %d: token-by-token differs from whole", name, eb_g4_quant_name(q), p);
+        }
+        free(full);
+        free(inc);
+        free(c_full);
+        free(ids);
+    }
+    eb_st_file_close(&ref);
+    eb_g4_model_free(gpu);
+    eb_g4_model_free(cpu);
+}
+
 int main(void) {
     int n = eb_g4_cuda_device_count();
     CHECK_MSG(n > 0, "a CUDA GPU is visible (this test runs only from scripts/gpu_check.sh)");
@@ -303,9 +360,18 @@ int main(void) {
         check_fixture("dense-mm", "reference/dense.safetensors");
         check_fixture("moe", "reference/moe.safetensors");
         check_fixture("ple", "reference/ple.safetensors");
-        check_determinism("dense");
-        check_determinism("moe");
-        check_determinism("ple");
+        check_determinism("dense", EB_G4_Q_NONE);
+        check_determinism("moe", EB_G4_Q_NONE);
+        check_determinism("ple", EB_G4_Q_NONE);
+        check_determinism("moe", EB_G4_Q_INT8);
+        check_determinism("ple", EB_G4_Q_FP8);
+        check_determinism("dense", EB_G4_Q_W4A16);
+        const eb_g4_quant modes[] = {EB_G4_Q_FP8, EB_G4_Q_INT8, EB_G4_Q_W8A16, EB_G4_Q_W4A16};
+        for (int i = 0; i < 4; i++) {
+            check_quant("dense", "reference/dense.safetensors", modes[i]);
+            check_quant("moe", "reference/moe.safetensors", modes[i]);
+            check_quant("ple", "reference/ple.safetensors", modes[i]);
+        }
     }
     return eb_test_finish();
 }

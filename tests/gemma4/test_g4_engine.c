@@ -112,7 +112,7 @@ static void test_engine(void) {
     CHECK(e->supports_loglik);
     eb_local_model *lm = NULL;
     eb_err err = {0};
-    CHECK(eb_local_model_open(dir, NULL, &lm, &err) == 0);
+    CHECK(eb_local_model_open(dir, NULL, 0, &lm, &err) == 0);
 
     const char *prompts[] = {"What is the answer to question one?", "def add(a, b):\n    return",
                              "The quick brown fox", "Hello, how are you?", "import math\n"};

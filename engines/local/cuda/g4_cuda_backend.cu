@@ -12,6 +12,7 @@
 
 extern "C" {
 #include "g4_cuda.h"
+#include "g4_quant.h"
 #include "threadpool.h"
 }
 
@@ -145,12 +146,18 @@ static void progress(size_t done, size_t total, bool final) {
     else if (final) fprintf(stderr, "cuda: copied %.2f GiB of weights to the GPU\n", (double)total / (1 << 30));
 }
 
-/* The device size of a tensor: vectors as f32, matrices as padded bf16. */
+/* The device size of a tensor: vectors as f32, matrices as padded bf16,
+ * quantized matrices as codes then scales. */
 static size_t device_bytes(const eb_g4_tensor *t) {
     if (t->ndim <= 1) return (size_t)t->shape[0] * sizeof(float);
     int64_t rows = 1;
     for (int d = 0; d < t->ndim - 1; d++) rows *= t->shape[d];
     int cols = (int)t->shape[t->ndim - 1];
+    if (t->quant) {
+        eb_g4_quant q = (eb_g4_quant)t->quant;
+        int qld = eb_g4_quant_ld(cols);
+        return (size_t)rows * (eb_g4_quant_row_bytes(q, qld) + (size_t)eb_g4_quant_row_scales(q, qld) * sizeof(float));
+    }
     int ld = (cols + EB_CUDA_K_ALIGN - 1) / EB_CUDA_K_ALIGN * EB_CUDA_K_ALIGN;
     /* f32 matrices keep a second bf16 part (the rounding remainder) */
     return (size_t)rows * (size_t)ld * sizeof(uint16_t) * (t->dtype == EB_DT_F32 ? 2 : 1);
@@ -166,6 +173,7 @@ typedef struct fill_job {
     int64_t r0, nr;
     size_t row_bytes;
     int part;
+    float *scales; /* quantized: the scales of every row (host) */
 } fill_job;
 
 #define FILL_ROWS_PER_TASK 64
@@ -176,6 +184,12 @@ static void fill_task(void *ctx, int task, int worker) {
     const cu_weight *w = j->w;
     int64_t a = (int64_t)task * FILL_ROWS_PER_TASK, b = a + FILL_ROWS_PER_TASK < j->nr ? a + FILL_ROWS_PER_TASK : j->nr;
     for (int64_t r = a; r < b; r++) {
+        if (w->quant) {
+            eb_g4_quant q = (eb_g4_quant)w->quant;
+            eb_g4_quantize_row(q, j->t, j->r0 + r, (uint8_t *)j->h + (size_t)r * j->row_bytes,
+                               j->scales + (size_t)(j->r0 + r) * (size_t)eb_g4_quant_row_scales(q, w->ld));
+            continue;
+        }
         uint16_t *dst = (uint16_t *)(j->h + (size_t)r * j->row_bytes);
         size_t base = (size_t)(j->r0 + r) * (size_t)w->cols;
         if (j->t->dtype == EB_DT_BF16) {
@@ -207,7 +221,9 @@ static int upload_tensor(cu_backend *g, eb_pool *pool, eb_g4_tensor *t, char *pi
     for (int d = 0; d < t->ndim - 1; d++) w->rows *= t->shape[d];
     w->cols = (int)t->shape[t->ndim - 1];
     w->ld = w->matrix ? (w->cols + EB_CUDA_K_ALIGN - 1) / EB_CUDA_K_ALIGN * EB_CUDA_K_ALIGN : w->cols;
-    bool split = w->matrix && t->dtype == EB_DT_F32;
+    w->quant = w->matrix ? t->quant : 0;
+    if (w->quant) w->ld = eb_g4_quant_ld(w->cols);
+    bool split = w->matrix && t->dtype == EB_DT_F32 && !w->quant;
     w->precise = t->name && strstr(t->name, ".router.proj.") != NULL;
     size_t bytes = device_bytes(t);
     if (!CU_OK(g, cudaMalloc(&w->p, bytes))) {
@@ -216,9 +232,18 @@ static int upload_tensor(cu_backend *g, eb_pool *pool, eb_g4_tensor *t, char *pi
     }
     if (split) w->lo = (char *)w->p + bytes / 2;
     size_t row_bytes = w->matrix ? (size_t)w->ld * 2 : bytes;
+    float *scales = NULL;
+    size_t scale_count = 0;
+    if (w->quant) {
+        row_bytes = eb_g4_quant_row_bytes((eb_g4_quant)w->quant, w->ld);
+        scale_count = (size_t)w->rows * (size_t)eb_g4_quant_row_scales((eb_g4_quant)w->quant, w->ld);
+        w->scale = (float *)((char *)w->p + (size_t)w->rows * row_bytes);
+        scales = (float *)malloc(scale_count * sizeof(float));
+    }
     size_t rows_per = w->matrix ? pin_bytes / row_bytes : 1;
     if (rows_per == 0) {
         cudaFree(w->p);
+        free(scales);
         free(w);
         return eb_err_set(err, "cuda: a row of %s does not fit the staging buffer", t->name ? t->name : "?");
     }
@@ -231,7 +256,7 @@ static int upload_tensor(cu_backend *g, eb_pool *pool, eb_g4_tensor *t, char *pi
         if (!w->matrix) {
             for (int i = 0; i < w->cols; i++) ((float *)h)[i] = host_f32(t, (size_t)i);
         } else {
-            fill_job j = {t, w, h, r0, nr, row_bytes, part};
+            fill_job j = {t, w, h, r0, nr, row_bytes, part, scales};
             eb_pool_run(pool, (int)((nr + FILL_ROWS_PER_TASK - 1) / FILL_ROWS_PER_TASK), fill_task, &j);
         }
         size_t n = w->matrix ? (size_t)nr * row_bytes : bytes;
@@ -239,11 +264,23 @@ static int upload_tensor(cu_backend *g, eb_pool *pool, eb_g4_tensor *t, char *pi
         if (!CU_OK(g, cudaMemcpyAsync(d, h, n, cudaMemcpyHostToDevice, g->stream)) ||
             !CU_OK(g, cudaEventRecord(ev[buf], g->stream))) {
             cudaFree(w->p);
+            free(scales);
             free(w);
             return eb_err_set(err, "%s", g->err);
         }
         *done += n;
         progress(*done, total, false);
+    }
+    if (scales) {
+        /* pageable source: the copy completes before cudaMemcpy returns */
+        bool ok = CU_OK(g, cudaMemcpy(w->scale, scales, scale_count * sizeof(float), cudaMemcpyHostToDevice));
+        free(scales);
+        if (!ok) {
+            cudaFree(w->p);
+            free(w);
+            return eb_err_set(err, "%s", g->err);
+        }
+        *done += scale_count * sizeof(float);
     }
     if (g->n_weights == g->cap_weights) {
         g->cap_weights = g->cap_weights ? 2 * g->cap_weights : 256;
@@ -277,9 +314,10 @@ static int cuda_load_weights(eb_g4_backend *b, const eb_g4_config *c, eb_g4_weig
     if (!CU_OK(g, cudaMemGetInfo(&free_b, &total_b))) rc = eb_err_set(err, "%s", g->err);
     else if (total + RESERVE_BYTES > free_b)
         rc = eb_err_set(err,
-                        "cuda: the model does not fit: its weights need %.2f GiB on the GPU (bf16) plus %.1f GiB "
+                        "cuda: the model does not fit: its weights need %.2f GiB on the GPU (%s) plus %.1f GiB "
                         "for the KV cache and activations, but %s has %.2f GiB free of %.2f GiB",
-                        (double)total / (1 << 30), (double)RESERVE_BYTES / (1 << 30), g->describe,
+                        (double)total / (1 << 30), wt->quant ? eb_g4_quant_name((eb_g4_quant)wt->quant) : "bf16",
+                        (double)RESERVE_BYTES / (1 << 30), g->describe,
                         (double)free_b / (1 << 30), (double)total_b / (1 << 30));
     size_t pin_bytes = 64u << 20;
     char *pin[2] = {NULL, NULL};
@@ -617,6 +655,10 @@ extern "C" int eb_g4_cuda_randomize_matrices(eb_g4_backend *b, uint64_t seed, fl
     for (size_t i = 0; i < g->n_weights; i++) {
         cu_weight *w = g->weights[i];
         if (!w->matrix) continue;
+        if (w->quant) {
+            cu_randomize_quant(g, w, seed + i * 0x100000001b3ull, amplitude);
+            continue;
+        }
         /* padding columns get values too; they multiply zero inputs */
         size_t n = (size_t)w->rows * (size_t)w->ld;
         k_fill_random<<<4096, 256, 0, g->stream>>>((uint16_t *)w->p, n, seed + i * 0x100000001b3ull, amplitude);

@@ -272,6 +272,10 @@ void cu_matmul(cu_backend *g, const cu_weight *w, int64_t row0, int out, int in,
         g->failed = true;
         return;
     }
+    if (w->quant) {
+        cu_qmatmul(g, w, row0, out, in, x, n, y);
+        return;
+    }
     int Kp = w->ld;
     int prec = w->lo ? 2 : w->precise ? 1 : 0;
     size_t total = (size_t)n * Kp;

@@ -36,6 +36,11 @@ typedef struct cu_weight {
     /* the product splits its input activations into two bf16 parts: the
      * MoE router, whose top-k choices flip on bf16 rounding of its input */
     bool precise;
+    /* quantized on load (g4_quant.h): quant is the eb_g4_quant, p holds the
+     * codes [rows, row bytes] with ld = cols rounded up to EB_G4_Q_GROUP,
+     * scale the scales [rows, row scales] */
+    int quant;
+    float *scale;
 } cu_weight;
 
 /* A device buffer grown on demand and reused (the stream orders its uses). */
@@ -88,6 +93,11 @@ void cu_sync(cu_backend *g);
 
 /* y[n, out] (f32, row stride out) = x[n, in] (f32) . W[row0 .. row0+out)^T */
 void cu_matmul(cu_backend *g, const cu_weight *w, int64_t row0, int out, int in, const float *x, int n, float *y);
+
+/* the same for a quantized weight (g4_cuda_qgemm.cu) */
+void cu_qmatmul(cu_backend *g, const cu_weight *w, int64_t row0, int out, int in, const float *x, int n, float *y);
+/* random codes and scales for the benchmark's weights */
+void cu_randomize_quant(cu_backend *g, cu_weight *w, uint64_t seed, float amplitude);
 
 /* attention and KV writes, as the operations table describes them */
 void cu_kv_store(cu_backend *g, const eb_g4_kv_write *w, int n_writes);
