@@ -84,6 +84,9 @@ if [ $e2e -eq 1 ]; then
   step e2e-run "$bin/evalbench" run --engine local --device cuda --model-path tests/fixtures/gemma4/dense \
     --suite mmlu,humaneval,math,livecodebench --limit 20 --runs 1 --data "$data" --db "$e2e_db"
   step e2e-report "$bin/evalbench" report --db "$e2e_db"
+  step e2e-run-w4a16 "$bin/evalbench" run --engine local --device cuda --quant w4a16 \
+    --model-path tests/fixtures/gemma4/dense --suite mmlu,math --limit 10 --runs 1 --data "$data" --db "$e2e_db"
+  step e2e-runs "$bin/evalbench" runs --db "$e2e_db"
 fi
 if [ $profile -eq 1 ]; then
   # device time per operation (each operation synchronous: not a timing run)
