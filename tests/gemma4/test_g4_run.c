@@ -77,6 +77,47 @@ static void check_device_flag(const char *dir) {
     free(before);
 }
 
+/* --quant: a bad mode is refused before anything is stored; a quantized
+ * run is its own run, recorded as such, and answers every request itself
+ * (the checkpoint's cached answers are not its answers). */
+static void check_quant_flag(const char *dir) {
+    char args[2048], db[1100];
+    int st;
+    snprintf(db, sizeof db, "%s/r.db", dir);
+    size_t n0, n1;
+    char *before = slurp(db, &n0);
+    snprintf(args, sizeof args,
+             "--engine local --device cpu --quant int3 --model-path %s/tests/fixtures/gemma4/dense --suite mmlu "
+             "--limit 4 --runs 1 --db %s",
+             EVALBENCH_SOURCE_DIR, db);
+    char *out = run(args, &st);
+    char *after = slurp(db, &n1);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) != 0 && strstr(out, "\"int3\"") && strstr(out, "w4a16"),
+              "--quant int3 is refused, naming the choices:\n%s", out);
+    CHECK_MSG(n0 > 0 && n0 == n1 && memcmp(before, after, n0) == 0, "the database is untouched");
+    free(out);
+    free(before);
+    free(after);
+    snprintf(args, sizeof args,
+             "--engine local --device cpu --quant int8 --model-path %s/tests/fixtures/gemma4/dense --suite mmlu "
+             "--limit 4 --runs 1 --max-tokens 24 --db %s",
+             EVALBENCH_SOURCE_DIR, db);
+    out = run(args, &st);
+    CHECK_MSG(st == 0, "the int8 run exits 0:\n%s", out);
+    CHECK_MSG(strstr(out, "(0 from the response cache, 4 requests sent)") != NULL,
+              "the quantized model answers for itself:\n%s", out);
+    free(out);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s/harness/evalbench runs --db %s 2>&1", EVALBENCH_BINARY_DIR, db);
+    FILE *p = popen(cmd, "r");
+    char buf[8192] = {0};
+    size_t k = p ? fread(buf, 1, sizeof buf - 1, p) : 0;
+    buf[k] = 0;
+    if (p) pclose(p);
+    CHECK_MSG(strstr(buf, "| local | int8 |") && strstr(buf, "| local | bf16 |"),
+              "both runs listed with their quantization:\n%s", buf);
+}
+
 int main(void) {
     char dir[] = "/tmp/eb_g4_run_XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
@@ -92,6 +133,7 @@ int main(void) {
     CHECK_MSG(strstr(out, "8/8 complete") != NULL, "every item answered:\n%s", out);
     free(out);
     check_device_flag(dir);
+    check_quant_flag(dir);
 
     snprintf(args, sizeof args,
              "--engine local --model-path %s/tests/fixtures/gemma4/moe --suite mmlu --mmlu-mode loglik --limit 4 "
