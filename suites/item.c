@@ -11,7 +11,7 @@ void eb_item_free(eb_item *it) {
     free(it->subject);
     free(it->category);
     free(it->question);
-    for (int i = 0; i < 4; i++) free(it->choices[i]);
+    for (int i = 0; i < EB_MAX_CHOICES; i++) free(it->choices[i]);
     free(it->answer);
     free(it->solution);
     free(it->context);

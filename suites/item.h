@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Multiple-choice items have at most ten options (A-J). */
+#define EB_MAX_CHOICES 10
+
 typedef struct eb_test_case {
     char *input;      /* stdin text, or newline-separated JSON arguments (functional) */
     char *output;     /* expected stdout, or the JSON of the expected return value */
@@ -22,7 +25,8 @@ typedef struct eb_item {
     char *category;        /* MMLU category group, MATH "Level N", LiveCodeBench difficulty */
 
     char *question;        /* MMLU question, MATH problem, HumanEval prompt, LCB question_content */
-    char *choices[4];      /* MMLU choices A-D */
+    char *choices[EB_MAX_CHOICES]; /* multiple-choice options A, B, ... */
+    size_t n_choices;      /* how many of them (4 for MMLU); the letter set follows it */
     char *answer;          /* gold: MMLU letter, MATH final answer */
     char *solution;        /* MATH worked solution, HumanEval canonical_solution */
     char *context;         /* few-shot prefix (MMLU loglik mode), or NULL */

@@ -149,6 +149,7 @@ int eb_mmlu_load(const eb_suite_options *opt, eb_suite *s, eb_err *err) {
             it->category = eb_strdup(category ? category : "other");
             it->question = rows[r].fields[0];
             for (int k = 0; k < 4; k++) it->choices[k] = rows[r].fields[k + 1];
+            it->n_choices = 4;
             it->answer = rows[r].fields[5];
             it->context = context ? eb_strdup(context) : NULL;
             free(rows[r].fields);

@@ -32,7 +32,7 @@ static int score_mmlu(const eb_item *it, const char *text, const double *lp, siz
         eb_buf_puts(&d, "]}");
         out->details_json = eb_buf_take(&d);
     } else {
-        out->extracted = eb_mmlu_extract_letter(text);
+        out->extracted = eb_mmlu_extract_letter_n(text, it->n_choices ? (int)it->n_choices : 4);
     }
     if (!out->extracted) {
         out->correct = 0;

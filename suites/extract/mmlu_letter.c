@@ -20,8 +20,13 @@
  *   4. the response starts with "B) ...", "B. ...", "B: ..." or "(B) ...";
  *   5. the last "(B)" anywhere (lm-eval's flexible-extract filter).
  *
- * The letter itself must be an upper-case A-D not followed by a letter or
- * digit ("Answer: Both" is not B); the keyword is matched in any case.  A
+ * Patterns 3a, 3b and 5 read letters out of running text: there a letter
+ * whose clause rejects it ("I would not choose (B)") is skipped, and 3a
+ * does not take a letter that starts a formula ("Choose $C \in ...").
+ *
+ * The letter itself must be an upper-case letter of the item's options
+ * (A-D for four, up to A-J for ten), in quotes or brackets or bare, not
+ * followed by a letter or digit ("Answer: Both" is not B); the keyword is matched in any case.  A
  * lower-case "a" is never taken as a choice: it is almost always the
  * article. */
 #include "mmlu_letter.h"
@@ -38,30 +43,41 @@
 #include "error.h"
 
 #define LETTER_END "(?![A-Za-z0-9_])"
-#define OPEN "[\\(\\[]?"
-
+/* A fallback letter must also not be the start of a formula: after the
+ * dollar signs are deleted, "Choose $C \in \mathbb{R}$" reads "Choose C \in". */
+#define NOT_FORMULA "(?!\\s*(?:\\\\(?:in|notin|subset|subseteq|le|ge|leq|geq|neq|cdot|times)(?![A-Za-z])|[=<>+^_]))"
+/* An optional opening bracket or quote: (B) [B] "B" 'B' “B” ‘B’ `B`. */
+#define OPEN "(?:[\\(\\[\"'`]|\xe2\x80\x9c|\xe2\x80\x98)?"
+/* %s is the letter class, e.g. [A-D]. */
 static const char *const explicit_patterns[] = {
     "(?i:\\banswer|\\b(?:correct|right|best|final)\\s+(?:option|choice))"
     "(?i:\\s+to\\s+th(?:is|e)\\s+question)?"
     "(?i:\\s+(?:is|would\\s+be|should\\s+be|will\\s+be|must\\s+be))?"
-    "\\s*[:=\\-]?\\s*(?i:(?:option|choice)\\s+)?(?:\\\\boxed\\s*\\{\\s*)?" OPEN "([A-D])" LETTER_END,
-    "\\\\boxed\\s*\\{\\s*" OPEN "([A-D])" LETTER_END,
+    "\\s*[:=\\-]?\\s*(?i:(?:option|choice)\\s+)?(?:\\\\boxed\\s*\\{\\s*)?" OPEN "(%s)" LETTER_END,
+    "\\\\boxed\\s*\\{\\s*" OPEN "(%s)" LETTER_END,
 };
 
 static const char *const fallback_patterns[] = {
-    "\\A\\s*" OPEN "([A-D])[\\)\\]\\.:]?\\s*\\z",
-    "(?m)^[ \\t]*" OPEN "([A-D])[\\)\\]\\.:]?[ \\t]*$",
-    "(?i:\\b(?:choose|select|pick)(?:\\s+(?:option|choice|answer))?)\\s+" OPEN "([A-D])" LETTER_END,
-    "\\b" OPEN "([A-D])[\\)\\]]?\\s+(?i:is\\s+(?:the\\s+)?(?:correct|right|best))\\b",
-    "\\A\\s*\\(?([A-D])[\\)\\.:](?:\\s|\\z)",
-    "\\(([A-D])\\)",
+    "\\A\\s*" OPEN "(%s)[\\)\\]\\.:\"'`]?\\s*\\z",
+    "(?m)^[ \\t]*" OPEN "(%s)[\\)\\]\\.:\"'`]?[ \\t]*$",
+    "(?i:\\b(?:choose|select|pick)(?:\\s+(?:option|choice|answer))?)\\s+" OPEN "(%s)" LETTER_END NOT_FORMULA,
+    "\\b" OPEN "(%s)[\\)\\]]?\\s+(?i:is\\s+(?:the\\s+)?(?:correct|right|best))\\b",
+    "\\A\\s*\\(?(%s)[\\)\\.:](?:\\s|\\z)",
+    "\\((%s)\\)",
 };
+/* Fallbacks that read a letter out of running text: a letter there is
+ * skipped when its clause rejects it ("I would not choose (B)"). */
+static const bool fallback_in_text[] = {false, false, true, true, false, true};
 
 #define N_EXPLICIT (sizeof explicit_patterns / sizeof explicit_patterns[0])
 #define N_FALLBACK (sizeof fallback_patterns / sizeof fallback_patterns[0])
+#define MIN_OPTIONS 2
+#define MAX_OPTIONS 10
+#define N_SETS (MAX_OPTIONS - MIN_OPTIONS + 1)
 
-static pcre2_code *explicit_code[N_EXPLICIT];
-static pcre2_code *fallback_code[N_FALLBACK];
+static pcre2_code *explicit_code[N_SETS][N_EXPLICIT];
+static pcre2_code *fallback_code[N_SETS][N_FALLBACK];
+static pcre2_code *rejection_code;
 static pthread_once_t compile_once = PTHREAD_ONCE_INIT;
 
 static pcre2_code *compile(const char *pattern) {
@@ -79,14 +95,39 @@ static pcre2_code *compile(const char *pattern) {
     return c;
 }
 
+static pcre2_code *compile_for(const char *pattern, int n_options) {
+    char cls[8], buf[1024];
+    snprintf(cls, sizeof cls, "[A-%c]", 'A' + n_options - 1);
+    snprintf(buf, sizeof buf, pattern, cls);
+    return compile(buf);
+}
+
 static void compile_all(void) {
-    for (size_t i = 0; i < N_EXPLICIT; i++) explicit_code[i] = compile(explicit_patterns[i]);
-    for (size_t i = 0; i < N_FALLBACK; i++) fallback_code[i] = compile(fallback_patterns[i]);
+    for (int n = MIN_OPTIONS; n <= MAX_OPTIONS; n++) {
+        for (size_t i = 0; i < N_EXPLICIT; i++) explicit_code[n - MIN_OPTIONS][i] = compile_for(explicit_patterns[i], n);
+        for (size_t i = 0; i < N_FALLBACK; i++) fallback_code[n - MIN_OPTIONS][i] = compile_for(fallback_patterns[i], n);
+    }
+    rejection_code = compile("(?i)\\b(?:not|never|wrong|incorrect|false|untrue|cannot|neither|nor|"
+                             "rule[sd]?\\s+out|eliminat\\w*|exclud\\w*|reject\\w*|discard\\w*)\\b|n't\\b");
+}
+
+/* True when the clause around position `at` (bounded by . ! ? ; , : or a
+ * line break) says the letter is not the answer. */
+static bool clause_rejects(const char *s, size_t len, size_t at) {
+    static const char bounds[] = ".!?;,:\n";
+    size_t b = at, e = at;
+    while (b > 0 && !strchr(bounds, s[b - 1])) b--;
+    while (e < len && !(strchr(bounds, s[e]) && !(s[e] == '.' && e + 1 < len && s[e + 1] != ' ' && s[e + 1] != '\n')))
+        e++;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(rejection_code, NULL);
+    int rc = pcre2_match(rejection_code, (PCRE2_SPTR)(s + b), e - b, 0, 0, md, NULL);
+    pcre2_match_data_free(md);
+    return rc > 0;
 }
 
 /* Finds the last match of `code` in s; stores the start of the match and
  * the captured letter.  Returns false when there is none. */
-static bool last_match(pcre2_code *code, const char *s, size_t len, size_t *where, char *letter) {
+static bool last_match(pcre2_code *code, const char *s, size_t len, bool skip_rejected, size_t *where, char *letter) {
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
     bool found = false;
     size_t offset = 0;
@@ -94,10 +135,11 @@ static bool last_match(pcre2_code *code, const char *s, size_t len, size_t *wher
         int rc = pcre2_match(code, (PCRE2_SPTR)s, len, offset, 0, md, NULL);
         if (rc < 2) break;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        offset = ov[0] + 1;
+        if (skip_rejected && clause_rejects(s, len, ov[2])) continue;
         found = true;
         *where = ov[0];
         *letter = s[ov[2]];
-        offset = ov[0] + 1;
     }
     pcre2_match_data_free(md);
     return found;
@@ -150,8 +192,11 @@ static char *clean(const char *s) {
     return eb_buf_take(&out);
 }
 
-char *eb_mmlu_extract_letter(const char *text) {
-    if (!text) return NULL;
+char *eb_mmlu_extract_letter(const char *text) { return eb_mmlu_extract_letter_n(text, 4); }
+
+char *eb_mmlu_extract_letter_n(const char *text, int n_options) {
+    if (!text || n_options < MIN_OPTIONS || n_options > MAX_OPTIONS) return NULL;
+    const int set = n_options - MIN_OPTIONS;
     pthread_once(&compile_once, compile_all);
     char *s = clean(text);
     size_t len = strlen(s);
@@ -161,14 +206,14 @@ char *eb_mmlu_extract_letter(const char *text) {
     for (size_t i = 0; i < N_EXPLICIT; i++) {
         size_t at;
         char l;
-        if (last_match(explicit_code[i], s, len, &at, &l) && (!letter || at >= best_at)) {
+        if (last_match(explicit_code[set][i], s, len, false, &at, &l) && (!letter || at >= best_at)) {
             best_at = at;
             letter = l;
         }
     }
     for (size_t i = 0; !letter && i < N_FALLBACK; i++) {
         size_t at;
-        last_match(fallback_code[i], s, len, &at, &letter);
+        last_match(fallback_code[set][i], s, len, fallback_in_text[i], &at, &letter);
     }
     free(s);
     if (!letter) return NULL;

@@ -151,6 +151,9 @@ static void exercise(const char *s) {
     r = eb_mmlu_extract_letter(s);
     if (r && !(strlen(r) == 1 && r[0] >= 'A' && r[0] <= 'D')) bad_letter++;
     free(r);
+    r = eb_mmlu_extract_letter_n(s, 10);
+    if (r && !(strlen(r) == 1 && r[0] >= 'A' && r[0] <= 'J')) bad_letter++;
+    free(r);
     free(eb_math_last_boxed(s));
     free(eb_math_extract_answer(s));
     if (!(r = eb_math_normalize(s))) null_result++;

@@ -86,7 +86,53 @@ static const letter_case cases[] = {
     {"Answer: ABC", NULL},
 };
 
+/* Quoted letters, rejected letters, formulas, and the letter set of items
+ * with other numbers of options (MMLU-Pro has 3 to 10). */
+typedef struct {
+    const char *response;
+    int n_options;
+    const char *letter;
+} sized_case;
+
+static const sized_case sized_cases[] = {
+    {"Answer: \"C\"", 4, "C"},
+    {"The answer is 'B'.", 4, "B"},
+    {"Answer: \xe2\x80\x9c" "D\xe2\x80\x9d", 4, "D"},
+    {"\"A\"", 4, "A"},
+    {"Reasoning.\n\"B\"\n", 4, "B"},
+    /* a letter in a clause that rejects it is not the answer */
+    {"I would not choose (B) here.", 4, NULL},
+    {"Option (A) is wrong, so I go with (C).", 4, "C"},
+    {"Clearly (C) is incorrect.", 4, NULL},
+    {"We can rule out (D).", 4, NULL},
+    {"I won't pick B.", 4, NULL},
+    /* a letter that starts a formula is a variable */
+    {"Choose $C \\in \\mathbb{R}$ so that the sum converges.", 4, NULL},
+    {"Pick $A = 3$ and $B = 4$.", 4, NULL},
+    /* the letter set follows the number of options */
+    {"Answer: E", 4, NULL},
+    {"Answer: E", 5, "E"},
+    {"The answer is (J).", 10, "J"},
+    {"The answer is (J).", 9, NULL},
+    {"The answer is (I).", 9, "I"},
+    {"(G)", 10, "G"},
+    {"Answer: C", 3, "C"},
+    {"Answer: D", 3, NULL},
+    {"Answer: B", 2, "B"},
+    {"Answer: A", 1, NULL},
+    {"Answer: A", 11, NULL},
+};
+
 int main(void) {
+    size_t n_sized = sizeof sized_cases / sizeof sized_cases[0];
+    for (size_t i = 0; i < n_sized; i++) {
+        const sized_case *c = &sized_cases[i];
+        char *got = eb_mmlu_extract_letter_n(c->response, c->n_options);
+        CHECK_MSG((got == NULL && c->letter == NULL) || (got && c->letter && strcmp(got, c->letter) == 0),
+                  "sized case %zu [%s] with %d options: got %s, expected %s", i, c->response, c->n_options,
+                  got ? got : "NULL", c->letter ? c->letter : "NULL");
+        free(got);
+    }
     size_t n = sizeof cases / sizeof cases[0];
     for (size_t i = 0; i < n; i++) {
         char *got = eb_mmlu_extract_letter(cases[i].response);
@@ -99,6 +145,6 @@ int main(void) {
         free(got);
     }
     CHECK(eb_mmlu_extract_letter(NULL) == NULL);
-    printf("%zu MMLU letter cases\n", n);
+    printf("%zu MMLU letter cases, %zu with quotes, rejections and option counts\n", n, n_sized);
     return eb_test_finish();
 }

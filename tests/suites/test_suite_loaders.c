@@ -35,6 +35,8 @@ static void test_mmlu(const char *data) {
         if (!strcmp(it->subject, "professional_law")) law++;
         if (strlen(it->answer) != 1 || it->answer[0] < 'A' || it->answer[0] > 'D') CHECK(!"answer letter");
         if (!it->dataset_sha256 || strlen(it->dataset_sha256) != 64) CHECK(!"dataset hash");
+        /* the extractor's letter set follows the option count */
+        if (it->n_choices != 4 || !it->choices[3]) CHECK(!"four options");
     }
     CHECK_INT(stem + hum + soc + other, 14042);
     CHECK_INT(law, 1534);

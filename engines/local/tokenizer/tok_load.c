@@ -31,19 +31,21 @@ static const char *type_of(const cJSON *o) {
     return cJSON_IsString(t) ? t->valuestring : NULL;
 }
 
-/* Optional boolean field: absent or null gives the default. */
+/* Optional boolean field: absent or null gives the default.  The getters
+ * set *out on every path: eb_err_set's result is opaque to the compiler, so
+ * at -O3 a caller's "return on error" would otherwise read as a possibly
+ * uninitialized use (-Werror=maybe-uninitialized in Release builds). */
 static int get_bool(ld *L, const cJSON *o, const char *comp, const char *field, bool dflt, bool *out) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
-    if (!v || cJSON_IsNull(v)) {
-        *out = dflt;
-        return 0;
-    }
+    *out = dflt;
+    if (!v || cJSON_IsNull(v)) return 0;
     if (!cJSON_IsBool(v)) return FAIL(L, "%s: %s: field \"%s\" is not a boolean", L->name, comp, field);
     *out = cJSON_IsTrue(v);
     return 0;
 }
 
 static int get_int(ld *L, const cJSON *v, const char *comp, const char *field, long lo, long hi, long *out) {
+    *out = lo;
     if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < (double)lo ||
         v->valuedouble > (double)hi)
         return FAIL(L, "%s: %s: field \"%s\" is not an integer in [%ld, %ld]", L->name, comp, field, lo, hi);
